@@ -1,0 +1,67 @@
+/*
+ * account.h - the account a message is sent through.
+ *
+ * Contract: account_resolve() chooses the account (-a, else the first
+ * whose "from" matches the envelope sender, else "default"), merges
+ * defaults -> parents -> account -> command-line overrides by the "was
+ * set" lines, validates the combination and returns an immutable struct
+ * account.  It records where the password comes from but does not fetch
+ * it.  Errors are FAIL_CONFIG with "FILE:LINE: problem" where a line is
+ * known.
+ */
+#ifndef POSTIE_ACCOUNT_H
+#define POSTIE_ACCOUNT_H
+
+#include <stddef.h>
+
+#include "conf.h"
+#include "secret.h"
+#include "util.h"
+
+enum account_auth {
+	ACCOUNT_AUTH_OFF,
+	ACCOUNT_AUTH_AUTO,	/* "auth on": best mechanism offered */
+	ACCOUNT_AUTH_MECH,	/* a named mechanism */
+	ACCOUNT_AUTH_LAST
+};
+
+struct account {
+	char *name;
+	char *conf_path;		/* file it came from, or NULL */
+	char *host;			/* as written (may be non-ASCII) */
+	char *host_ascii;		/* A-label form for DNS and SNI */
+	int port;
+	char *from;			/* envelope sender, or NULL */
+	char *user;			/* SASL user name, or NULL */
+	struct secret_source password;
+	enum account_auth auth;
+	char *auth_mech;		/* upper case, for ACCOUNT_AUTH_MECH */
+	int auth_without_tls;		/* allow plaintext mechanisms in clear */
+	int tls;
+	int tls_starttls;
+	char *tls_trust_file;		/* NULL: the system trust store */
+	int tls_certcheck;
+	char *domain;			/* EHLO argument */
+	int timeout_s;			/* per network step */
+	char *logfile;			/* NULL: no logfile */
+};
+
+/* What the command line asks for; all borrowed. */
+struct account_request {
+	const char *name;		/* -a, or NULL */
+	const char *from;		/* -f, or NULL: used for selection */
+	const char *const *override_keys;	/* --KEY=VALUE, in order */
+	const char *const *override_values;
+	size_t noverrides;
+};
+
+/*
+ * Resolve from the system file (may be NULL) and the user file (may be
+ * NULL); user accounts override system ones of the same name.
+ */
+int account_resolve(const struct conf *sys, const struct conf *user,
+    const struct account_request *req, struct account **out,
+    struct failure *f);
+void account_free(struct account *acct);
+
+#endif

@@ -1,0 +1,121 @@
+/*
+ * smtp.h - the ESMTP client protocol engine: a pure state machine.
+ *
+ * Contract: the engine never touches a socket, TLS, SASL or the clock.
+ * The driver (session.c) pulls actions with smtp_next() and answers each
+ * one that waits for something with the matching smtp_on_*() call:
+ *
+ *   SMTP_ACT_SEND       queue act.text + CRLF for the server (no answer)
+ *   SMTP_ACT_READ       send everything queued, read one reply,
+ *                       then smtp_on_reply()
+ *   SMTP_ACT_STARTTLS   run the TLS handshake, then smtp_on_tls()
+ *   SMTP_ACT_AUTH_BEGIN choose a mechanism among act.text (the server's
+ *                       list), then smtp_on_auth_begin()
+ *   SMTP_ACT_AUTH_STEP  answer the base64 challenge in
+ *                       act.text, then smtp_on_auth_step()
+ *   SMTP_ACT_BODY       send the message dot-stuffed with the final
+ *                       ".", then smtp_on_body_sent()
+ *   SMTP_ACT_DONE       the message was accepted; QUIT is queued, the
+ *                       driver sends it and need not wait for 221
+ *   SMTP_ACT_FAIL       smtp_failure() says why; anything queued
+ *                       (QUIT, RSET) is still to be sent
+ *
+ * With PIPELINING, MAIL FROM, every RCPT TO and (for a single recipient)
+ * DATA are queued together and answered by successive READs.  With
+ * several recipients DATA waits for the RCPT replies: all-or-nothing
+ * delivery must be able to abort before the server takes the message.
+ *
+ * Redaction: act.hide_from is the offset in act.text from which the
+ * trace must hide the line (LOG_SHOW_ALL when nothing is secret), and
+ * smtp_reply_hide_from() tells the same for the reply lines the driver
+ * is about to read (challenges during AUTH).
+ *
+ * act.text is owned by the engine and valid until the next call.
+ */
+#ifndef POSTIE_SMTP_H
+#define POSTIE_SMTP_H
+
+#include <stddef.h>
+
+#include "reply.h"
+#include "util.h"
+
+enum smtp_action_type {
+	SMTP_ACT_SEND,
+	SMTP_ACT_READ,
+	SMTP_ACT_STARTTLS,
+	SMTP_ACT_AUTH_BEGIN,
+	SMTP_ACT_AUTH_STEP,
+	SMTP_ACT_BODY,
+	SMTP_ACT_DONE,
+	SMTP_ACT_FAIL,
+	SMTP_ACT_LAST
+};
+
+struct smtp_action {
+	enum smtp_action_type type;
+	const char *text;
+	size_t hide_from;
+};
+
+struct smtp_config {
+	const char *helo_domain;	/* EHLO argument */
+	int tls_active;			/* implicit TLS is already up */
+	int starttls;			/* STARTTLS is required */
+	int auth;			/* authenticate before MAIL */
+	const char *from;		/* reverse path without <> */
+	char *const *rcpts;		/* forward paths without <> */
+	size_t nrcpts;
+	int eightbit;			/* add BODY=8BITMIME if offered */
+	long long size;			/* message size for SIZE=, 0 unknown */
+};
+
+/* What EHLO said; valid after the (last) EHLO reply. */
+struct smtp_caps {
+	int esmtp;			/* EHLO succeeded (else HELO) */
+	int pipelining;
+	int starttls;
+	int eightbitmime;
+	int smtputf8;
+	int chunking;
+	int dsn;
+	int enhancedstatuscodes;
+	long long size_max;		/* 0: none advertised */
+	char *auth;			/* mechanisms, space separated, or NULL */
+};
+
+struct smtp;
+
+/* The config and the strings it points to must outlive the engine. */
+struct smtp *smtp_new(const struct smtp_config *cfg);
+void smtp_free(struct smtp *s);
+
+/* The next action; see the table above. */
+void smtp_next(struct smtp *s, struct smtp_action *act);
+
+void smtp_on_reply(struct smtp *s, const struct reply *r);
+/* ok = 0 after a failed handshake, with f saying why. */
+void smtp_on_tls(struct smtp *s, int ok, const struct failure *f);
+/* mech NULL: no usable mechanism or a local error, f says why.
+ * initial NULL: no initial response; "" an empty one ("="). */
+void smtp_on_auth_begin(struct smtp *s, const char *mech,
+    const char *initial, const struct failure *f);
+/* response NULL: local SASL error, f says why (the engine cancels). */
+void smtp_on_auth_step(struct smtp *s, const char *response,
+    const struct failure *f);
+void smtp_on_body_sent(struct smtp *s);
+/* The connection broke or timed out; f says why. */
+void smtp_on_io_error(struct smtp *s, const struct failure *f);
+
+size_t smtp_reply_hide_from(const struct smtp *s);
+
+const struct smtp_caps *smtp_caps(const struct smtp *s);
+const struct failure *smtp_failure(const struct smtp *s);
+/* The final reply of the transaction (or the failing one), or NULL. */
+const struct reply *smtp_last_reply(const struct smtp *s);
+/* Reply code each recipient got, 0 if none yet. */
+int smtp_rcpt_code(const struct smtp *s, size_t i);
+/* Name of the current state, for the debug trace. */
+const char *smtp_state_name(const struct smtp *s);
+
+#endif
