@@ -60,7 +60,9 @@ failure_prefix(struct failure *f, const char *fmt, ...)
 	vsnprintf(head, sizeof(head), fmt, ap);
 	va_end(ap);
 	memcpy(old, f->text, sizeof(old));
-	snprintf(f->text, sizeof(f->text), "%s: %s", head, old);
+	/* A long context may cut the old text short; one line still reads. */
+	if (snprintf(f->text, sizeof(f->text), "%s: %s", head, old) < 0)
+		strlcpy(f->text, old, sizeof(f->text));
 	util_one_line(f->text);
 }
 
