@@ -1,0 +1,56 @@
+/*
+ * sasl.h - the GNU SASL client wrapper.
+ *
+ * Contract: sasl_begin() picks the mechanism as the intersection of what
+ * the server offers, what the account allows and what libgsasl supports,
+ * in a documented preference order; it refuses mechanisms that send the
+ * password in clear (PLAIN, LOGIN) on a connection without TLS unless
+ * allowed.  Steps take and return base64 text as it goes on the wire.
+ * The password is fetched from struct secret only inside the library's
+ * callback.  Nothing here logs a payload.  Errors: FAIL_AUTH (no usable
+ * mechanism, library failure) or FAIL_NOCAP (an explicit mechanism the
+ * server does not offer).
+ */
+#ifndef POSTIE_SASL_H
+#define POSTIE_SASL_H
+
+#include "secret.h"
+#include "util.h"
+
+struct sasl_options {
+	const char *user;
+	const struct secret *password;	/* may be NULL */
+	const char *host;		/* server name, for DIGEST-MD5 etc. */
+	const char *mech;		/* wanted mechanism, NULL: best */
+	int tls_active;
+	int allow_clear;		/* allow PLAIN/LOGIN without TLS */
+};
+
+enum sasl_result {
+	SASL_MORE,
+	SASL_DONE,
+	SASL_FAIL,
+	SASL_RESULT_LAST
+};
+
+struct sasl;
+
+/*
+ * Choose a mechanism among offered (space separated) and start it.
+ * *mech is owned by the struct sasl; *initial is a newly allocated
+ * initial response, or NULL when the mechanism has none to send first.
+ */
+struct sasl *sasl_begin(const struct sasl_options *opt, const char *offered,
+    const char **mech, char **initial, struct failure *f);
+
+/* Answer a base64 challenge; *response is newly allocated. */
+enum sasl_result sasl_step(struct sasl *s, const char *challenge,
+    char **response, struct failure *f);
+
+/* Ends the library session and wipes what it held. */
+void sasl_free(struct sasl *s);
+
+/* The preference list, for the man page and --help. */
+const char *sasl_preference(void);
+
+#endif
