@@ -80,7 +80,8 @@ struct smtp_caps {
 	int chunking;
 	int dsn;
 	int enhancedstatuscodes;
-	long long size_max;		/* 0: none advertised */
+	int size;			/* SIZE was advertised */
+	long long size_max;		/* SIZE's limit, 0: none given */
 	char *auth;			/* mechanisms, space separated, or NULL */
 };
 
@@ -107,6 +108,11 @@ void smtp_on_body_sent(struct smtp *s);
 /* The connection broke or timed out; f says why. */
 void smtp_on_io_error(struct smtp *s, const struct failure *f);
 
+/*
+ * 4 while the engine waits for a reply in an AUTH state, LOG_SHOW_ALL
+ * (log.h) otherwise.  The driver applies it to 334 lines only, so the
+ * trace hides challenges but keeps error replies such as 535 readable.
+ */
 size_t smtp_reply_hide_from(const struct smtp *s);
 
 const struct smtp_caps *smtp_caps(const struct smtp *s);

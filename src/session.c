@@ -1,0 +1,329 @@
+/*
+ * session.c - drive one SMTP session: connect, TLS, the engine's actions,
+ * SASL steps and the body, and collect what happened.
+ *
+ * The engine decides what to say; this file only moves bytes and runs the
+ * libraries the engine must not see.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "iobuf.h"
+#include "log.h"
+#include "net.h"
+#include "reply.h"
+#include "sasl.h"
+#include "session.h"
+#include "smtp.h"
+#include "tls.h"
+
+struct session {
+	const struct account *acct;
+	const struct message *msg;
+	int fd;
+	struct transport plain;
+	struct tls *tls;
+	struct iobuf *io;
+	struct smtp *smtp;
+	struct reply_reader *rd;
+	struct sasl *sasl;
+	struct secret *password;
+	int authenticated;
+};
+
+static int
+session_timeout_ms(const struct session *s)
+{
+	return s->acct->timeout_s * 1000;
+}
+
+static int
+session_tls_handshake(struct session *s, struct failure *f)
+{
+	struct tls_options opt;
+
+	memset(&opt, 0, sizeof(opt));
+	opt.host = s->acct->host_ascii;
+	opt.trust_file = s->acct->tls_trust_file;
+	opt.certcheck = s->acct->tls_certcheck;
+	if (!opt.certcheck)
+		log_warn("account %s: TLS certificate verification is off "
+		    "(tls_certcheck off)", s->acct->name);
+	s->tls = tls_new(&opt, f);
+	if (s->tls == NULL)
+		return -1;
+	if (tls_handshake(s->tls, s->fd, session_timeout_ms(s), f) < 0)
+		return -1;
+	/* Bytes that arrived before the handshake are not protected. */
+	if (iobuf_set_transport(s->io, tls_transport(s->tls)) > 0)
+		log_debug("discarded data the server sent before TLS");
+	log_debug("TLS session: %s", tls_summary(s->tls));
+	return 0;
+}
+
+static void
+session_send(struct session *s, const struct smtp_action *act)
+{
+	struct failure f;
+	size_t len = strlen(act->text);
+
+	log_proto(LOG_DIR_OUT, act->text, len, act->hide_from);
+	if (iobuf_write(s->io, act->text, len, &f) < 0 ||
+	    iobuf_write(s->io, "\r\n", 2, &f) < 0)
+		smtp_on_io_error(s->smtp, &f);
+}
+
+static size_t
+session_in_hide(const struct session *s, const char *line, size_t len)
+{
+	/* Only challenges are secret; error replies stay readable. */
+	if (len >= 3 && memcmp(line, "334", 3) == 0)
+		return smtp_reply_hide_from(s->smtp);
+	return LOG_SHOW_ALL;
+}
+
+static void
+session_read(struct session *s)
+{
+	struct failure f;
+	struct reply *r = NULL;
+	enum reply_status st = REPLY_MORE;
+	const char *line;
+	size_t len;
+
+	if (iobuf_flush(s->io, &f) < 0) {
+		smtp_on_io_error(s->smtp, &f);
+		return;
+	}
+	while (st == REPLY_MORE) {
+		if (iobuf_read_line(s->io, REPLY_LINE_MAX, &line, &len,
+		    &f) < 0) {
+			smtp_on_io_error(s->smtp, &f);
+			return;
+		}
+		log_proto(LOG_DIR_IN, line, len, session_in_hide(s, line,
+		    len));
+		st = reply_reader_push(s->rd, line, len, &r, &f);
+	}
+	if (st == REPLY_BAD) {
+		smtp_on_io_error(s->smtp, &f);
+		return;
+	}
+	smtp_on_reply(s->smtp, r);
+	reply_free(r);
+}
+
+static void
+session_starttls(struct session *s)
+{
+	struct failure f;
+
+	if (session_tls_handshake(s, &f) < 0)
+		smtp_on_tls(s->smtp, 0, &f);
+	else
+		smtp_on_tls(s->smtp, 1, NULL);
+}
+
+static void
+session_wipe(char *s)
+{
+	if (s != NULL) {
+		explicit_bzero(s, strlen(s));
+		free(s);
+	}
+}
+
+static void
+session_auth_begin(struct session *s, const char *offered)
+{
+	struct sasl_options opt;
+	struct failure f;
+	const char *mech = NULL;
+	char *initial = NULL;
+
+	failure_clear(&f);
+	if (s->acct->password.kind != SECRET_NONE && s->password == NULL)
+		s->password = secret_fetch(&s->acct->password, &f);
+	memset(&opt, 0, sizeof(opt));
+	opt.user = s->acct->user;
+	opt.password = s->password;
+	opt.host = s->acct->host_ascii;
+	opt.mech = s->acct->auth == ACCOUNT_AUTH_MECH ?
+	    s->acct->auth_mech : NULL;
+	opt.tls_active = s->tls != NULL;
+	opt.allow_clear = s->acct->auth_without_tls;
+	if (f.cls == FAIL_NONE)
+		s->sasl = sasl_begin(&opt, offered, &mech, &initial, &f);
+	if (s->sasl != NULL)
+		log_debug("authenticating with %s", mech);
+	smtp_on_auth_begin(s->smtp, s->sasl != NULL ? mech : NULL, initial,
+	    &f);
+	session_wipe(initial);
+}
+
+static void
+session_auth_step(struct session *s, const char *challenge)
+{
+	struct failure f;
+	char *response = NULL;
+
+	failure_clear(&f);
+	if (sasl_step(s->sasl, challenge, &response, &f) == SASL_FAIL) {
+		smtp_on_auth_step(s->smtp, NULL, &f);
+		return;
+	}
+	smtp_on_auth_step(s->smtp, response, NULL);
+	session_wipe(response);
+}
+
+static void
+session_body(struct session *s)
+{
+	struct failure f;
+
+	log_debug("--> (%lld bytes of message, dot-stuffed)",
+	    (long long)s->msg->size);
+	if (lseek(s->msg->fd, 0, SEEK_SET) < 0 ||
+	    iobuf_write_body(s->io, s->msg->fd, s->msg->size, &f) < 0) {
+		if (f.cls == FAIL_NONE)
+			failure_set(&f, FAIL_IO, "cannot rewind the spool");
+		smtp_on_io_error(s->smtp, &f);
+		return;
+	}
+	log_proto(LOG_DIR_OUT, ".", 1, LOG_SHOW_ALL);
+	smtp_on_body_sent(s->smtp);
+}
+
+/* Run the engine to its end; 0 when the message was accepted. */
+static int
+session_run(struct session *s, struct failure *f)
+{
+	struct smtp_action act;
+	struct failure ignored;
+
+	for (;;) {
+		smtp_next(s->smtp, &act);
+		switch (act.type) {
+		case SMTP_ACT_SEND:
+			session_send(s, &act);
+			break;
+		case SMTP_ACT_READ:
+			session_read(s);
+			break;
+		case SMTP_ACT_STARTTLS:
+			session_starttls(s);
+			break;
+		case SMTP_ACT_AUTH_BEGIN:
+			session_auth_begin(s, act.text);
+			break;
+		case SMTP_ACT_AUTH_STEP:
+			session_auth_step(s, act.text);
+			break;
+		case SMTP_ACT_BODY:
+			session_body(s);
+			break;
+		case SMTP_ACT_DONE:
+			/* QUIT goes out; its 221 is not worth a wait. */
+			(void)iobuf_flush(s->io, &ignored);
+			return 0;
+		default:
+			(void)iobuf_flush(s->io, &ignored);
+			*f = *smtp_failure(s->smtp);
+			return -1;
+		}
+	}
+}
+
+static void
+session_fill_config(struct smtp_config *cfg, const struct session *s,
+    const struct envelope *env)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->helo_domain = s->acct->domain;
+	cfg->tls_active = s->tls != NULL;
+	cfg->starttls = s->acct->tls && s->acct->tls_starttls;
+	cfg->auth = s->acct->auth != ACCOUNT_AUTH_OFF;
+	cfg->from = env->from;
+	cfg->rcpts = env->rcpts;
+	cfg->nrcpts = env->nrcpts;
+	cfg->eightbit = env->eightbit;
+	cfg->size = (long long)s->msg->size;
+}
+
+static void
+session_report(struct session *s, struct session_report *rep, int rc)
+{
+	const struct reply *last = s->smtp ? smtp_last_reply(s->smtp) : NULL;
+
+	rep->tls = s->tls != NULL;
+	rep->auth = s->acct->auth != ACCOUNT_AUTH_OFF;
+	if (s->tls != NULL)
+		rep->tls_summary = xstrdup(tls_summary(s->tls));
+	if (last != NULL)
+		rep->last_reply = reply_summary(last);
+	if (rc < 0 && rep->fail.cls == FAIL_NONE)
+		failure_set(&rep->fail, FAIL_SOFTWARE, "session failed "
+		    "without a reason");
+}
+
+static void
+session_close(struct session *s)
+{
+	if (s->tls != NULL)
+		tls_bye(s->tls);
+	if (s->fd >= 0)
+		close(s->fd);
+	smtp_free(s->smtp);
+	reply_reader_free(s->rd);
+	sasl_free(s->sasl);
+	secret_free(s->password);
+	iobuf_free(s->io);
+	tls_free(s->tls);
+}
+
+int
+session_deliver(const struct account *acct, const struct envelope *env,
+    const struct message *msg, struct session_report *rep)
+{
+	struct session s;
+	struct smtp_config cfg;
+	int rc = -1;
+
+	memset(rep, 0, sizeof(*rep));
+	memset(&s, 0, sizeof(s));
+	s.acct = acct;
+	s.msg = msg;
+	s.fd = net_connect(acct->host_ascii, acct->port,
+	    session_timeout_ms(&s), &rep->fail);
+	if (s.fd < 0)
+		return -1;
+	iobuf_fd_transport(&s.plain, s.fd);
+	s.io = iobuf_new(&s.plain, session_timeout_ms(&s));
+	s.rd = reply_reader_new();
+	if (acct->tls && !acct->tls_starttls &&
+	    session_tls_handshake(&s, &rep->fail) < 0)
+		goto out;
+	session_fill_config(&cfg, &s, env);
+	s.smtp = smtp_new(&cfg);
+	rc = session_run(&s, &rep->fail);
+out:
+	/* Name the server once, unless the text already does. */
+	if (rc < 0 && strstr(rep->fail.text, acct->host) == NULL)
+		failure_prefix(&rep->fail, "%s", acct->host);
+	session_report(&s, rep, rc);
+	session_close(&s);
+	return rc;
+}
+
+void
+session_report_clear(struct session_report *rep)
+{
+	if (rep == NULL)
+		return;
+	free(rep->last_reply);
+	free(rep->tls_summary);
+	memset(rep, 0, sizeof(*rep));
+}
