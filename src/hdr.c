@@ -410,3 +410,382 @@ is_sp(const struct parser *p, const struct tok *tk, char c)
 {
 	return tk->type == TOK_SPECIAL && p->s[tk->pos] == c;
 }
+
+/* A blank or comment in the input becomes one blank in a display name. */
+static char *
+phrase_text(const struct parser *p, size_t from, size_t to)
+{
+	struct buf b = { 0 };
+	const struct tok *tk;
+	const char *s;
+	size_t k, j;
+
+	for (k = from; k < to; k++) {
+		tk = &p->t[k];
+		s = p->s + tk->pos;
+		if (k > from && tk->space)
+			buf_add(&b, " ", 1);
+		if (tk->type != TOK_QUOTED) {
+			buf_add(&b, s, tk->len);
+			continue;
+		}
+		for (j = 1; j + 1 < tk->len; j++) {
+			if (s[j] == '\\')
+				j++;
+			buf_add(&b, s + j, 1);
+		}
+	}
+	if (b.len == 0) {
+		free(b.p);
+		return NULL;
+	}
+	return b.p;
+}
+
+/* Obsolete syntax allows blanks around dots, but two words need one. */
+static int
+dot_between(const struct parser *p, const struct tok *a, const struct tok *b)
+{
+	return (a->type == TOK_WORD && p->s[a->pos + a->len - 1] == '.') ||
+	    (b->type == TOK_WORD && p->s[b->pos] == '.');
+}
+
+/* Tokens from..to as written, without blanks or comments; or NULL. */
+static char *
+dotted_text(const struct parser *p, size_t from, size_t to)
+{
+	struct buf b = { 0 };
+	const struct tok *tk;
+	size_t k;
+
+	for (k = from; k < to; k++) {
+		tk = &p->t[k];
+		if (tk->type != TOK_WORD && tk->type != TOK_QUOTED)
+			break;
+		if (k > from && !dot_between(p, tk - 1, tk))
+			break;
+		buf_add(&b, p->s + tk->pos, tk->len);
+	}
+	if (k < to || b.len == 0) {
+		free(b.p);
+		return NULL;
+	}
+	return b.p;
+}
+
+static char *
+parse_domain(struct parser *p)
+{
+	const struct tok *tk = peek(p);
+	size_t from = p->i;
+
+	if (tk->type == TOK_LITERAL) {
+		p->i++;
+		return xstrndup(p->s + tk->pos, tk->len);
+	}
+	while (peek(p)->type == TOK_WORD &&
+	    (p->i == from || dot_between(p, peek(p) - 1, peek(p))))
+		p->i++;
+	if (p->i == from) {
+		perr(p, tk->pos, "missing domain after '@'");
+		return NULL;
+	}
+	return dotted_text(p, from, p->i);
+}
+
+/* The local part is in tokens from..p->i; "@domain" may follow. */
+static char *
+parse_addr_spec(struct parser *p, size_t from)
+{
+	char *local, *domain, *addr;
+
+	if (p->i == from) {
+		perr_tok(p, peek(p));
+		return NULL;
+	}
+	if ((local = dotted_text(p, from, p->i)) == NULL) {
+		perr(p, p->t[from].pos, "not an address (no '<' or '@')");
+		return NULL;
+	}
+	if (!is_sp(p, peek(p), '@'))
+		return local;	/* a bare local name such as "root" */
+	p->i++;
+	if ((domain = parse_domain(p)) == NULL) {
+		free(local);
+		return NULL;
+	}
+	addr = xasprintf("%s@%s", local, domain);
+	free(local);
+	free(domain);
+	return addr;
+}
+
+static void
+addr_add(struct parser *p, char *addr, char *display)
+{
+	struct hdr_addrlist *l = p->out;
+
+	l->v = xreallocarray(l->v, l->n + 1, sizeof(*l->v));
+	l->v[l->n].addr = addr;
+	l->v[l->n].display = display;
+	l->n++;
+}
+
+/* Obsolete source route "@r1,@r2:" before the addr-spec: dropped. */
+static int
+skip_route(struct parser *p)
+{
+	char *d;
+
+	for (;;) {
+		if (!is_sp(p, peek(p), '@'))
+			return perr_tok(p, peek(p));
+		p->i++;
+		if ((d = parse_domain(p)) == NULL)
+			return -1;
+		free(d);
+		while (is_sp(p, peek(p), ','))
+			p->i++;
+		if (is_sp(p, peek(p), ':')) {
+			p->i++;
+			return 0;
+		}
+	}
+}
+
+/* "<" [route] addr-spec ">"; display is owned. */
+static int
+parse_angle(struct parser *p, char *display)
+{
+	const struct tok *lt = peek(p), *tk;
+	char *addr = NULL;
+	size_t from;
+
+	p->i++;
+	if (is_sp(p, peek(p), '@') && skip_route(p) == -1)
+		goto fail;
+	if (is_sp(p, peek(p), '>')) {
+		perr(p, lt->pos, "empty address '<>'");
+		goto fail;
+	}
+	for (from = p->i; peek(p)->type == TOK_WORD ||
+	    peek(p)->type == TOK_QUOTED; p->i++)
+		continue;
+	if ((addr = parse_addr_spec(p, from)) == NULL)
+		goto fail;
+	tk = peek(p);
+	if (!is_sp(p, tk, '>')) {
+		if (tk->type == TOK_END || is_sp(p, tk, ','))
+			perr(p, lt->pos, "missing '>' for '<'");
+		else
+			perr_tok(p, tk);
+		goto fail;
+	}
+	p->i++;
+	addr_add(p, addr, display);
+	return 0;
+fail:
+	free(addr);
+	free(display);
+	return -1;
+}
+
+static int parse_list(struct parser *, int);
+
+/* "name:" [members] ";" with the name in tokens from..p->i. */
+static int
+parse_group(struct parser *p, size_t from)
+{
+	if (p->i == from)
+		return perr(p, peek(p)->pos, "group without a name");
+	p->i++;
+	if (parse_list(p, 1) == -1)
+		return -1;
+	/* A group cut off at the end of the value is accepted. */
+	if (is_sp(p, peek(p), ';'))
+		p->i++;
+	return 0;
+}
+
+static int
+parse_member(struct parser *p, int in_group)
+{
+	size_t from = p->i;
+	const struct tok *tk;
+	char *addr;
+
+	while (peek(p)->type == TOK_WORD || peek(p)->type == TOK_QUOTED)
+		p->i++;
+	tk = peek(p);
+	if (is_sp(p, tk, '<'))
+		return parse_angle(p, phrase_text(p, from, p->i));
+	if (is_sp(p, tk, ':')) {
+		if (in_group)
+			return perr(p, tk->pos, "nested group");
+		return parse_group(p, from);
+	}
+	if ((addr = parse_addr_spec(p, from)) == NULL)
+		return -1;
+	addr_add(p, addr, NULL);
+	return 0;
+}
+
+static int
+parse_list(struct parser *p, int in_group)
+{
+	const struct tok *tk;
+
+	for (;;) {
+		tk = peek(p);
+		if (tk->type == TOK_END || (in_group && is_sp(p, tk, ';')))
+			return 0;
+		if (is_sp(p, tk, ',')) {	/* empty member */
+			p->i++;
+			continue;
+		}
+		if (parse_member(p, in_group) == -1)
+			return -1;
+		tk = peek(p);
+		if (tk->type == TOK_END || is_sp(p, tk, ',') ||
+		    (in_group && is_sp(p, tk, ';')))
+			continue;
+		if (is_sp(p, tk, '>'))
+			return perr(p, tk->pos, "unbalanced '>'");
+		return perr_tok(p, tk);
+	}
+}
+
+int
+hdr_addrlist_parse(const char *value, struct hdr_addrlist *out,
+    struct failure *f)
+{
+	struct parser p = { .s = value, .out = out, .f = f };
+	int rc;
+
+	out->v = NULL;
+	out->n = 0;
+	rc = lex(&p);
+	if (rc == 0)
+		rc = parse_list(&p, 0);
+	free(p.t);
+	if (rc == -1)
+		hdr_addrlist_clear(out);
+	return rc;
+}
+
+void
+hdr_addrlist_clear(struct hdr_addrlist *list)
+{
+	size_t i;
+
+	if (list == NULL)
+		return;
+	for (i = 0; i < list->n; i++) {
+		free(list->v[i].addr);
+		free(list->v[i].display);
+	}
+	free(list->v);
+	list->v = NULL;
+	list->n = 0;
+}
+
+/* Phrase encoding. */
+
+/* 45 bytes are 60 base64 characters: 72 with "=?UTF-8?B?" and "?=". */
+#define EW_MAXBYTES 45
+
+static void
+b64_add(struct buf *b, const unsigned char *s, size_t n)
+{
+	static const char tab[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	unsigned long v;
+	char q[4];
+	size_t i;
+
+	for (i = 0; i < n; i += 3) {
+		v = (unsigned long)s[i] << 16;
+		if (i + 1 < n)
+			v |= (unsigned long)s[i + 1] << 8;
+		if (i + 2 < n)
+			v |= s[i + 2];
+		q[0] = tab[v >> 18 & 63];
+		q[1] = tab[v >> 12 & 63];
+		q[2] = i + 1 < n ? tab[v >> 6 & 63] : '=';
+		q[3] = i + 2 < n ? tab[v & 63] : '=';
+		buf_add(b, q, 4);
+	}
+}
+
+/* Length of the UTF-8 character at s; a broken sequence counts as 1. */
+static size_t
+utf8_len(const unsigned char *s)
+{
+	size_t n, i;
+
+	if (s[0] >= 0xf0 && s[0] <= 0xf7)
+		n = 4;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		n = 3;
+	else if (s[0] >= 0xc0 && s[0] <= 0xdf)
+		n = 2;
+	else
+		return 1;
+	for (i = 1; i < n; i++)
+		if ((s[i] & 0xc0) != 0x80)
+			return 1;
+	return n;
+}
+
+static char *
+phrase_encoded(const unsigned char *s)
+{
+	struct buf b = { 0 };
+	size_t len, n;
+
+	while (*s != '\0') {
+		/* Never split a character: each word must decode alone. */
+		for (len = 0; s[len] != '\0'; len += n)
+			if (len + (n = utf8_len(s + len)) > EW_MAXBYTES)
+				break;
+		if (b.len > 0)
+			buf_add(&b, " ", 1);
+		buf_add(&b, "=?UTF-8?B?", 10);
+		b64_add(&b, s, len);
+		buf_add(&b, "?=", 2);
+		s += len;
+	}
+	return buf_take(&b);
+}
+
+static char *
+phrase_quoted(const char *s)
+{
+	struct buf b = { 0 };
+
+	buf_add(&b, "\"", 1);
+	for (; *s != '\0'; s++) {
+		if (*s == '"' || *s == '\\')
+			buf_add(&b, "\\", 1);
+		buf_add(&b, s, 1);
+	}
+	buf_add(&b, "\"", 1);
+	return buf_take(&b);
+}
+
+char *
+hdr_encode_phrase(const char *phrase)
+{
+	const unsigned char *s = (const unsigned char *)phrase;
+	size_t i;
+	/* Quoting also keeps a literal "=?" from being read as encoded. */
+	int quote = *s == '\0' || strstr(phrase, "=?") != NULL;
+
+	for (i = 0; s[i] != '\0'; i++) {
+		if (s[i] >= 0x80 || s[i] < 0x20 || s[i] == 0x7f)
+			return phrase_encoded(s);
+		if (strchr("()<>[]:;@\\,.\"", s[i]) != NULL)
+			quote = 1;
+	}
+	return quote ? phrase_quoted(phrase) : xstrdup(phrase);
+}
