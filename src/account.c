@@ -191,7 +191,8 @@ pick_by_name(const struct conf *sys, const struct conf *user,
 
 	for (i = 0; i < 2; i++) {
 		if ((a = conf_find(cs[i], name)) != NULL) {
-			merge_from_conf(m, cs[i], (size_t)(a - cs[i]->accounts));
+			merge_from_conf(m, cs[i],
+			    (size_t)(a - cs[i]->accounts));
 			return 0;
 		}
 	}
@@ -290,10 +291,11 @@ apply_overrides(struct merge *m, const struct account_request *req,
 		}
 		value = req->override_values[i];
 		v = NULL;
-		/* An empty value unsets the key: a lower layer shows. */
+		/* An empty value unsets the key, whatever the files say. */
 		if (value != NULL && *value != '\0' &&
 		    conf_value_normalize(k, value, &v, f) == -1) {
-			f->cls = FAIL_USAGE;
+			if (f != NULL)
+				f->cls = FAIL_USAGE;
 			failure_prefix(f, "command line");
 			return -1;
 		}
@@ -435,6 +437,7 @@ validate(const struct merge *m, struct account *a, struct failure *f)
 {
 	unsigned aline = m->l.line[CONF_AUTH];
 	const char *auth = val(m, CONF_AUTH);
+	struct failure idn;
 
 	if (a->host == NULL)
 		return acct_fail(m, m->line, f, "no host given");
@@ -447,10 +450,8 @@ validate(const struct merge *m, struct account *a, struct failure *f)
 		return acct_fail(m, aline, f, "auth %s would send the "
 		    "password in clear; set tls on or auth_without_tls on",
 		    auth);
-	if (idn_host_to_ascii(a->host, &a->host_ascii, f) == -1) {
-		acct_fail(m, m->l.line[CONF_HOST], f, "%s", f->text);
-		return -1;
-	}
+	if (idn_host_to_ascii(a->host, &a->host_ascii, &idn) == -1)
+		return acct_fail(m, m->l.line[CONF_HOST], f, "%s", idn.text);
 	return 0;
 }
 

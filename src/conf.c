@@ -3,8 +3,8 @@
  *
  * The grammar is line based: a command word and an optional argument,
  * which may be double-quoted to keep blanks at either end.  Every key is
- * a row of one table (name, validator, secret flag); the same validator
- * serves the file and the command line, so both accept exactly the same
+ * a row of one table (name, validator, flags such as "secret"); the same
+ * validator serves the file and the command line, so both accept the same
  * values.  Choosing and merging accounts is account.c's job.
  */
 #include "config.h"
@@ -26,34 +26,40 @@
 #define SYSCONFDIR "/etc"
 #endif
 
-typedef int conf_check_fn(enum conf_key, const char *, char **,
-    struct failure *);
+#define CK_SECRET	0x1	/* wiped on free, never shown */
+#define CK_REQUIRED	0x2	/* an empty argument is an error */
+#define CK_OFF		0x4	/* a number that may also be "off" */
+
+struct conf_key_def;
+typedef int conf_check_fn(const struct conf_key_def *, const char *,
+    char **, struct failure *);
 
 struct conf_key_def {
 	const char *name;
 	conf_check_fn *check;
-	int secret;
+	int flags;
+	long min, max;		/* for check_number */
 };
 
-static conf_check_fn check_text, check_required, check_port, check_bool,
-    check_auth, check_trust_file, check_timeout, check_logfile;
+static conf_check_fn check_text, check_number, check_bool, check_auth,
+    check_path;
 
 /* One row per rc key; scripts extract the names to check the man page. */
 static const struct conf_key_def conf_keys[CONF_KEY_LAST] = {
-	[CONF_HOST] =		{ "host",		check_required,	0 },
-	[CONF_PORT] =		{ "port",		check_port,	0 },
-	[CONF_FROM] =		{ "from",		check_text,	0 },
-	[CONF_USER] =		{ "user",		check_text,	0 },
-	[CONF_PASSWORD] =	{ "password",		check_text,	1 },
-	[CONF_AUTH] =		{ "auth",		check_auth,	0 },
-	[CONF_AUTH_WITHOUT_TLS] = { "auth_without_tls",	check_bool,	0 },
-	[CONF_TLS] =		{ "tls",		check_bool,	0 },
-	[CONF_TLS_STARTTLS] =	{ "tls_starttls",	check_bool,	0 },
-	[CONF_TLS_TRUST_FILE] =	{ "tls_trust_file",	check_trust_file, 0 },
-	[CONF_TLS_CERTCHECK] =	{ "tls_certcheck",	check_bool,	0 },
-	[CONF_DOMAIN] =		{ "domain",		check_text,	0 },
-	[CONF_TIMEOUT] =	{ "timeout",		check_timeout,	0 },
-	[CONF_LOGFILE] =	{ "logfile",		check_logfile,	0 },
+	[CONF_HOST] =		{ "host", check_text, CK_REQUIRED, 0, 0 },
+	[CONF_PORT] =		{ "port", check_number, 0, 1, 65535 },
+	[CONF_FROM] =		{ "from", check_text, 0, 0, 0 },
+	[CONF_USER] =		{ "user", check_text, 0, 0, 0 },
+	[CONF_PASSWORD] =	{ "password", check_text, CK_SECRET, 0, 0 },
+	[CONF_AUTH] =		{ "auth", check_auth, 0, 0, 0 },
+	[CONF_AUTH_WITHOUT_TLS] = { "auth_without_tls", check_bool, 0, 0, 0 },
+	[CONF_TLS] =		{ "tls", check_bool, 0, 0, 0 },
+	[CONF_TLS_STARTTLS] =	{ "tls_starttls", check_bool, 0, 0, 0 },
+	[CONF_TLS_TRUST_FILE] =	{ "tls_trust_file", check_path, 0, 0, 0 },
+	[CONF_TLS_CERTCHECK] =	{ "tls_certcheck", check_bool, 0, 0, 0 },
+	[CONF_DOMAIN] =		{ "domain", check_text, 0, 0, 0 },
+	[CONF_TIMEOUT] =	{ "timeout", check_number, CK_OFF, 1, 86400 },
+	[CONF_LOGFILE] =	{ "logfile", check_path, 0, 0, 0 },
 };
 
 /* The SASL mechanisms "auth" accepts by name (compared ignoring case). */
@@ -63,15 +69,9 @@ static const char *const conf_mechs[] = {
 	"external", "ntlm", "oauthbearer", "xoauth2",
 };
 
-#define CONF_TIMEOUT_MAX 86400
-
 static int conf_errno;
 
-enum conf_section {
-	SECTION_NONE,
-	SECTION_DEFAULTS,
-	SECTION_ACCOUNT
-};
+enum conf_section { SECTION_NONE, SECTION_DEFAULTS, SECTION_ACCOUNT };
 
 struct parser {
 	const char *path;
@@ -99,64 +99,62 @@ conf_key_lookup(const char *name, enum conf_key *out)
 const char *
 conf_key_name(enum conf_key key)
 {
-	if ((unsigned)key >= CONF_KEY_LAST)
-		return "?";
-	return conf_keys[key].name;
+	return (unsigned)key < CONF_KEY_LAST ? conf_keys[key].name : "?";
 }
 
 int
 conf_key_is_secret(enum conf_key key)
 {
-	if ((unsigned)key >= CONF_KEY_LAST)
-		return 0;
-	return conf_keys[key].secret;
+	return (unsigned)key < CONF_KEY_LAST &&
+	    (conf_keys[key].flags & CK_SECRET) != 0;
 }
 
 int
 conf_value_normalize(enum conf_key key, const char *value, char **out,
     struct failure *f)
 {
+	const struct conf_key_def *k;
+
+	*out = NULL;
 	if ((unsigned)key >= CONF_KEY_LAST) {
 		failure_set(f, FAIL_SOFTWARE, "unknown key number %d",
 		    (int)key);
 		return -1;
 	}
-	return conf_keys[key].check(key, value, out, f);
+	k = &conf_keys[key];
+	if ((k->flags & CK_REQUIRED) != 0 && *value == '\0') {
+		failure_set(f, FAIL_CONFIG, "%s: needs an argument", k->name);
+		return -1;
+	}
+	return k->check(k, value, out, f);
 }
 
 static int
-check_text(enum conf_key key, const char *value, char **out,
+check_text(const struct conf_key_def *k, const char *value, char **out,
     struct failure *f)
 {
-	(void)key;
+	(void)k;
 	(void)f;
 	*out = xstrdup(value);
 	return 0;
 }
 
+/* Decimal only: msmtp's strtol(..., 0) reads "025" as octal 21. */
 static int
-check_required(enum conf_key key, const char *value, char **out,
+check_number(const struct conf_key_def *k, const char *value, char **out,
     struct failure *f)
 {
-	if (*value == '\0') {
-		failure_set(f, FAIL_CONFIG, "%s: needs an argument",
-		    conf_keys[key].name);
-		return -1;
-	}
-	*out = xstrdup(value);
-	return 0;
-}
-
-static int
-check_port(enum conf_key key, const char *value, char **out,
-    struct failure *f)
-{
+	int off = (k->flags & CK_OFF) != 0;
 	long n;
 
-	if (util_parse_long(value, 1, 65535, &n) == -1) {
-		failure_set(f, FAIL_CONFIG,
-		    "%s: '%s' is not a number between 1 and 65535",
-		    conf_keys[key].name, value);
+	if (off && strcmp(value, "off") == 0) {
+		*out = xstrdup(value);
+		return 0;
+	}
+	if (util_parse_long(value, k->min, k->max, &n) == -1) {
+		failure_set(f, FAIL_CONFIG, "%s: '%s' is not %sa number "
+		    "between %ld and %ld", k->name, value,
+		    off ? "'off' or " : "", k->min, k->max);
 		return -1;
 	}
 	*out = xasprintf("%ld", n);
@@ -165,24 +163,21 @@ check_port(enum conf_key key, const char *value, char **out,
 
 /* msmtp's rule: a command that accepts "on" takes an empty argument too. */
 static int
-check_bool(enum conf_key key, const char *value, char **out,
+check_bool(const struct conf_key_def *k, const char *value, char **out,
     struct failure *f)
 {
-	if (*value == '\0' || strcmp(value, "on") == 0) {
-		*out = xstrdup("on");
-		return 0;
-	}
-	if (strcmp(value, "off") == 0) {
-		*out = xstrdup("off");
+	if (*value == '\0' || strcmp(value, "on") == 0 ||
+	    strcmp(value, "off") == 0) {
+		*out = xstrdup(*value == '\0' ? "on" : value);
 		return 0;
 	}
 	failure_set(f, FAIL_CONFIG, "%s: '%s' is not 'on' or 'off'",
-	    conf_keys[key].name, value);
+	    k->name, value);
 	return -1;
 }
 
 static int
-check_auth(enum conf_key key, const char *value, char **out,
+check_auth(const struct conf_key_def *k, const char *value, char **out,
     struct failure *f)
 {
 	size_t i;
@@ -190,7 +185,7 @@ check_auth(enum conf_key key, const char *value, char **out,
 
 	if (*value == '\0' || strcmp(value, "on") == 0 ||
 	    strcmp(value, "off") == 0)
-		return check_bool(key, value, out, f);
+		return check_bool(k, value, out, f);
 	for (i = 0; i < UTIL_ARRAY_LEN(conf_mechs); i++) {
 		if (strcasecmp(value, conf_mechs[i]) == 0) {
 			*out = p = xstrdup(value);
@@ -201,53 +196,21 @@ check_auth(enum conf_key key, const char *value, char **out,
 	}
 	failure_set(f, FAIL_CONFIG,
 	    "%s: '%s' is not 'on', 'off' or a known SASL mechanism",
-	    conf_keys[key].name, value);
+	    k->name, value);
 	return -1;
 }
 
+/*
+ * Only a leading "~" changes, so the special values "" and "system"
+ * (tls_trust_file) or "-" (logfile) pass through unchanged.
+ */
 static int
-check_trust_file(enum conf_key key, const char *value, char **out,
+check_path(const struct conf_key_def *k, const char *value, char **out,
     struct failure *f)
 {
-	(void)key;
+	(void)k;
 	(void)f;
-	if (*value == '\0' || strcmp(value, "system") == 0)
-		*out = xstrdup(value);
-	else
-		*out = util_expand_home(value);
-	return 0;
-}
-
-static int
-check_timeout(enum conf_key key, const char *value, char **out,
-    struct failure *f)
-{
-	long n;
-
-	if (strcmp(value, "off") == 0) {
-		*out = xstrdup(value);
-		return 0;
-	}
-	if (util_parse_long(value, 1, CONF_TIMEOUT_MAX, &n) == -1) {
-		failure_set(f, FAIL_CONFIG, "%s: '%s' is not 'off' or a "
-		    "number of seconds between 1 and %d",
-		    conf_keys[key].name, value, CONF_TIMEOUT_MAX);
-		return -1;
-	}
-	*out = xasprintf("%ld", n);
-	return 0;
-}
-
-static int
-check_logfile(enum conf_key key, const char *value, char **out,
-    struct failure *f)
-{
-	(void)key;
-	(void)f;
-	if (*value == '\0' || strcmp(value, "-") == 0)
-		*out = xstrdup(value);
-	else
-		*out = util_expand_home(value);
+	*out = util_expand_home(value);
 	return 0;
 }
 
@@ -256,21 +219,19 @@ value_free(enum conf_key key, char *v)
 {
 	if (v == NULL)
 		return;
-	if (conf_keys[key].secret)
+	if (conf_key_is_secret(key))
 		explicit_bzero(v, strlen(v));
 	free(v);
 }
 
+/* Release the strings; the caller discards vals itself. */
 static void
 values_clear(struct conf_values *vals)
 {
 	size_t i;
 
-	for (i = 0; i < CONF_KEY_LAST; i++) {
+	for (i = 0; i < CONF_KEY_LAST; i++)
 		value_free((enum conf_key)i, vals->v[i]);
-		vals->v[i] = NULL;
-		vals->line[i] = 0;
-	}
 }
 
 static void
@@ -325,32 +286,20 @@ conf_find(const struct conf *conf, const char *name)
 	return NULL;
 }
 
-static int
-is_blank(char c)
-{
-	return c == ' ' || c == '\t';
-}
-
 /* Strip blanks (and a CR left by DOS line ends) from both ends, in place. */
 static char *
 trim(char *s)
 {
 	size_t n;
 
-	while (is_blank(*s))
-		s++;
+	s += strspn(s, " \t");
 	n = strlen(s);
-	while (n > 0 && (is_blank(s[n - 1]) || s[n - 1] == '\r' ||
-	    s[n - 1] == '\n'))
+	while (n > 0 && strchr(" \t\r\n", s[n - 1]) != NULL)
 		s[--n] = '\0';
 	return s;
 }
 
-static int
-parse_fail(struct parser *p, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static int
+static int __attribute__((format(printf, 2, 3)))
 parse_fail(struct parser *p, const char *fmt, ...)
 {
 	char buf[FAILURE_TEXT_MAX];
@@ -378,15 +327,11 @@ unquote(struct parser *p, char *arg)
 			r++;
 		*w++ = *r;
 	}
-	if (*r != '"') {
-		*w = '\0';
+	*w = '\0';		/* w < r: the test below still sees *r */
+	if (*r != '"')
 		return parse_fail(p, "missing closing quote");
-	}
-	if (r[1] != '\0') {
-		*w = '\0';
+	if (r[1] != '\0')
 		return parse_fail(p, "text after the closing quote");
-	}
-	*w = '\0';
 	return 0;
 }
 
@@ -398,8 +343,7 @@ split_line(struct parser *p, char *line, char **cmd, char **arg)
 
 	if (*s == '\0' || *s == '#')
 		return 0;
-	for (e = s; *e != '\0' && !is_blank(*e); e++)
-		continue;
+	e = s + strcspn(s, " \t");
 	*cmd = s;
 	if (*e == '\0') {
 		*arg = e;
@@ -421,44 +365,33 @@ cmd_defaults(struct parser *p, const char *arg)
 	return 0;
 }
 
-static int
-add_parent(struct parser *p, struct conf_account *a, char *name)
-{
-	name = trim(name);
-	if (*name == '\0')
-		return parse_fail(p, "account '%s': empty parent name",
-		    a->name);
-	if (conf_find(p->conf, name) == NULL)
-		return parse_fail(p, "account '%s': parent account '%s' is "
-		    "not defined before this line", a->name, name);
-	a->parents = xreallocarray(a->parents, a->nparents + 1,
-	    sizeof(*a->parents));
-	a->parents[a->nparents++] = xstrdup(name);
-	return 0;
-}
-
 /* Parse "p1, p2" into a; each parent must already be defined. */
 static int
 parse_parents(struct parser *p, struct conf_account *a, char *list)
 {
-	char *comma;
+	char *name;
 
-	for (;;) {
-		comma = strchr(list, ',');
-		if (comma != NULL)
-			*comma = '\0';
-		if (add_parent(p, a, list) == -1)
-			return -1;
-		if (comma == NULL)
-			return 0;
-		list = comma + 1;
+	while ((name = strsep(&list, ",")) != NULL) {
+		name = trim(name);
+		if (*name == '\0')
+			return parse_fail(p, "account '%s': empty parent "
+			    "name", a->name);
+		if (conf_find(p->conf, name) == NULL)
+			return parse_fail(p, "account '%s': parent account "
+			    "'%s' is not defined before this line", a->name,
+			    name);
+		a->parents = xreallocarray(a->parents, a->nparents + 1,
+		    sizeof(*a->parents));
+		a->parents[a->nparents++] = xstrdup(name);
 	}
+	return 0;
 }
 
 static int
 cmd_account(struct parser *p, char *arg)
 {
-	struct conf_account a, *prev;
+	struct conf_account a;
+	const struct conf_account *prev;
 	char *colon = strchr(arg, ':');
 
 	memset(&a, 0, sizeof(a));
@@ -502,14 +435,6 @@ check_secure(struct parser *p)
 	return 0;
 }
 
-static struct conf_values *
-current_values(struct parser *p)
-{
-	if (p->section == SECTION_DEFAULTS)
-		return &p->conf->defaults;
-	return &p->conf->accounts[p->conf->naccounts - 1].own;
-}
-
 static int
 cmd_key(struct parser *p, const char *cmd, const char *arg)
 {
@@ -526,11 +451,12 @@ cmd_key(struct parser *p, const char *cmd, const char *arg)
 		failure_prefix(p->f, "%s:%u", p->path, p->lineno);
 		return -1;
 	}
-	if (conf_keys[key].secret && *v != '\0' && check_secure(p) == -1) {
+	if (conf_key_is_secret(key) && *v != '\0' && check_secure(p) == -1) {
 		value_free(key, v);
 		return -1;
 	}
-	vals = current_values(p);
+	vals = p->section == SECTION_DEFAULTS ? &p->conf->defaults :
+	    &p->conf->accounts[p->conf->naccounts - 1].own;
 	value_free(key, vals->v[key]);
 	vals->v[key] = v;
 	vals->line[key] = p->lineno;
@@ -584,20 +510,14 @@ open_conf(struct parser *p)
 	FILE *fp;
 	int fd;
 
+	fp = NULL;
 	if ((fd = open(p->path, O_RDONLY | O_CLOEXEC)) == -1 ||
-	    fstat(fd, &p->st) == -1) {
+	    fstat(fd, &p->st) == -1 || (fp = fdopen(fd, "r")) == NULL) {
 		conf_errno = errno;
 		failure_set(p->f, FAIL_NOINPUT, "%s: %s", p->path,
 		    strerror(conf_errno));
 		if (fd != -1)
 			close(fd);
-		return NULL;
-	}
-	if ((fp = fdopen(fd, "r")) == NULL) {
-		conf_errno = errno;
-		failure_set(p->f, FAIL_OS, "%s: %s", p->path,
-		    strerror(conf_errno));
-		close(fd);
 	}
 	return fp;
 }

@@ -1,0 +1,443 @@
+/*
+ * cli.c - turns a sendmail-style argv into a struct cli.
+ *
+ * Every option is one row of cli_opts: its short letter and/or long name,
+ * whether it takes an argument, whether postie supports it, ignores it
+ * (sendmail flags that mean nothing to a relay client, as msmtp does) or
+ * refuses it, and a line of help.  The help text and the man page check
+ * both come from that table.  Parsing follows GNU getopt as msmtp uses
+ * it: short flags combine (-ti), an argument may be attached (-fme@x),
+ * long names may be abbreviated, and options may follow recipients
+ * unless "--" came first.
+ */
+#include "config.h"
+
+#include <gnutls/gnutls.h>
+#include <gsasl.h>
+#include <idn2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+enum cli_arg {
+	ARG_NONE,
+	ARG_REQUIRED,	/* -x V, -xV, --name=V or --name V */
+	ARG_OPTIONAL,	/* only --name=V; absent or empty means "on" */
+	ARG_LAST
+};
+
+enum cli_kind {
+	KIND_SUPPORTED,
+	KIND_IGNORED,
+	KIND_REFUSED,
+	KIND_LAST
+};
+
+enum cli_act {
+	ACT_NONE,
+	ACT_READ_RCPTS,
+	ACT_FROM,
+	ACT_FULL_NAME,
+	ACT_ACCOUNT,
+	ACT_FILE,
+	ACT_DEBUG,
+	ACT_VERSION,
+	ACT_HELP,
+	ACT_OVERRIDE,
+	ACT_BMODE,
+	ACT_LAST
+};
+
+struct cli_opt {
+	char shortopt;		/* '\0': long name only */
+	const char *longopt;	/* with its dashes, or NULL: letter only */
+	enum cli_arg arg;
+	enum cli_kind kind;
+	enum cli_act act;
+	const char *key;	/* rc key for ACT_OVERRIDE */
+	const char *argname;	/* for the help text */
+	const char *help;
+};
+
+#define SUP KIND_SUPPORTED
+#define IGN KIND_IGNORED
+#define REF KIND_REFUSED
+
+/*
+ * Each row spells its letter and long name as C literals (the letter in
+ * single quotes, the name with its two dashes in double quotes) so that a
+ * script can list every option and check the man page for it.  Keep such
+ * literals out of the rest of this file.
+ */
+static const struct cli_opt cli_opts[] = {
+	{ 't', "--read-recipients", ARG_NONE, SUP, ACT_READ_RCPTS, NULL,
+	    NULL, "also send to the To, Cc and Bcc addresses" },
+	{ 'f', "--from", ARG_REQUIRED, SUP, ACT_FROM, NULL,
+	    "ADDR", "set the envelope sender" },
+	{ 'r', NULL, ARG_REQUIRED, SUP, ACT_FROM, NULL,
+	    "ADDR", "old name of -f" },
+	{ 'F', NULL, ARG_REQUIRED, SUP, ACT_FULL_NAME, NULL,
+	    "NAME", "full name for an added From header" },
+	{ 'a', "--account", ARG_REQUIRED, SUP, ACT_ACCOUNT, NULL,
+	    "NAME", "use this account instead of \"default\"" },
+	{ 'C', "--file", ARG_REQUIRED, SUP, ACT_FILE, NULL,
+	    "FILE", "use this user configuration file" },
+	{ 'd', "--debug", ARG_NONE, SUP, ACT_DEBUG, NULL,
+	    NULL, "print debugging information; repeat for more" },
+	{ 'v', NULL, ARG_NONE, SUP, ACT_DEBUG, NULL,
+	    NULL, "same as -d" },
+	{ '\0', "--version", ARG_NONE, SUP, ACT_VERSION, NULL,
+	    NULL, "print the version and the library versions" },
+	{ '\0', "--help", ARG_NONE, SUP, ACT_HELP, NULL,
+	    NULL, "print this help" },
+	{ '\0', "--host", ARG_REQUIRED, SUP, ACT_OVERRIDE, "host",
+	    "HOST", "rc key host: the server to send through" },
+	{ '\0', "--port", ARG_REQUIRED, SUP, ACT_OVERRIDE, "port",
+	    "N", "rc key port: the server port" },
+	{ '\0', "--tls", ARG_OPTIONAL, SUP, ACT_OVERRIDE, "tls",
+	    "on|off", "rc key tls: use TLS" },
+	{ '\0', "--tls-starttls", ARG_OPTIONAL, SUP, ACT_OVERRIDE,
+	    "tls_starttls", "on|off",
+	    "rc key tls_starttls: STARTTLS (on) or TLS at once" },
+	{ '\0', "--tls-trust-file", ARG_REQUIRED, SUP, ACT_OVERRIDE,
+	    "tls_trust_file", "FILE",
+	    "rc key tls_trust_file: trusted CA certificates" },
+	{ '\0', "--tls-certcheck", ARG_OPTIONAL, SUP, ACT_OVERRIDE,
+	    "tls_certcheck", "on|off",
+	    "rc key tls_certcheck: check the server certificate" },
+	{ '\0', "--auth", ARG_OPTIONAL, SUP, ACT_OVERRIDE, "auth",
+	    "on|off|MECH", "rc key auth: authenticate, optionally with MECH" },
+	{ '\0', "--user", ARG_REQUIRED, SUP, ACT_OVERRIDE, "user",
+	    "NAME", "rc key user: user name for authentication" },
+	{ '\0', "--domain", ARG_REQUIRED, SUP, ACT_OVERRIDE, "domain",
+	    "NAME", "rc key domain: the argument of EHLO" },
+	{ '\0', "--timeout", ARG_REQUIRED, SUP, ACT_OVERRIDE, "timeout",
+	    "SECONDS", "rc key timeout: network timeout in seconds" },
+	{ 'X', "--logfile", ARG_REQUIRED, SUP, ACT_OVERRIDE, "logfile",
+	    "FILE", "rc key logfile: append one line per message" },
+	{ 'i', NULL, ARG_NONE, IGN, ACT_NONE, NULL,
+	    NULL, "ignored: a lone dot never ends the message" },
+	{ 'o', NULL, ARG_REQUIRED, IGN, ACT_NONE, NULL,
+	    "X", "ignored: sendmail option such as -oi or -oem" },
+	{ 'O', NULL, ARG_REQUIRED, IGN, ACT_NONE, NULL,
+	    "OPT=VALUE", "ignored: sendmail option" },
+	{ 'A', NULL, ARG_REQUIRED, IGN, ACT_NONE, NULL,
+	    "c|m", "ignored: sendmail configuration file choice" },
+	{ 'B', NULL, ARG_REQUIRED, IGN, ACT_NONE, NULL,
+	    "TYPE", "ignored: body type such as 8BITMIME" },
+	{ 'b', NULL, ARG_REQUIRED, IGN, ACT_BMODE, NULL,
+	    "MODE", "-bm is accepted; other modes are refused" },
+	{ 'e', NULL, ARG_REQUIRED, IGN, ACT_NONE, NULL,
+	    "X", "ignored: error mode (-em, -ep, -eq, -ew)" },
+	{ 'G', NULL, ARG_NONE, IGN, ACT_NONE, NULL,
+	    NULL, "ignored: relay submission flag" },
+	{ 'h', NULL, ARG_REQUIRED, IGN, ACT_NONE, NULL,
+	    "N", "ignored: hop count" },
+	{ 'L', NULL, ARG_REQUIRED, IGN, ACT_NONE, NULL,
+	    "TAG", "ignored: syslog tag" },
+	{ 'm', NULL, ARG_NONE, IGN, ACT_NONE, NULL,
+	    NULL, "ignored: also send to the sender" },
+	{ 'n', NULL, ARG_NONE, IGN, ACT_NONE, NULL,
+	    NULL, "ignored: do not expand aliases" },
+	{ 'q', NULL, ARG_NONE, REF, ACT_NONE, NULL,
+	    NULL, "refused: queue runs are not supported yet" },
+	{ 'N', "--dsn-notify", ARG_REQUIRED, REF, ACT_NONE, NULL,
+	    "COND", "refused: DSN is not supported yet" },
+	{ 'R', "--dsn-return", ARG_REQUIRED, REF, ACT_NONE, NULL,
+	    "RET", "refused: DSN is not supported yet" },
+	{ 'V', NULL, ARG_REQUIRED, REF, ACT_NONE, NULL,
+	    "ENVID", "refused: DSN is not supported yet" },
+};
+
+struct parse {
+	int argc;
+	char **argv;
+	int i;			/* index of the argument being read */
+	struct cli *cli;
+	struct failure *f;
+};
+
+static void
+add_rcpt(struct cli *cli, char *arg)
+{
+	cli->rcpts = xreallocarray(cli->rcpts, cli->nrcpts + 1,
+	    sizeof(*cli->rcpts));
+	cli->rcpts[cli->nrcpts++] = arg;
+}
+
+static void
+add_override(struct cli *cli, const char *key, const char *value)
+{
+	cli->overrides = xreallocarray(cli->overrides, cli->noverrides + 1,
+	    sizeof(*cli->overrides));
+	cli->overrides[cli->noverrides].key = key;
+	cli->overrides[cli->noverrides].value = value;
+	cli->noverrides++;
+}
+
+static int
+apply_bmode(struct parse *p, const char *value)
+{
+	if (strcmp(value, "m") == 0)
+		return 0;
+	failure_set(p->f, FAIL_USAGE, "option -b%s is not supported yet",
+	    value);
+	return -1;
+}
+
+/* Carry out one option; shown is its name as the user should read it. */
+static int
+apply(struct parse *p, const struct cli_opt *o, const char *value,
+    const char *shown)
+{
+	struct cli *cli = p->cli;
+
+	if (o->kind == KIND_REFUSED) {
+		failure_set(p->f, FAIL_USAGE, "option %s is not supported yet",
+		    shown);
+		return -1;
+	}
+	switch (o->act) {
+	case ACT_READ_RCPTS:
+		cli->read_recipients = 1;
+		break;
+	case ACT_FROM:
+		cli->from = value;
+		break;
+	case ACT_FULL_NAME:
+		cli->full_name = value;
+		break;
+	case ACT_ACCOUNT:
+		cli->account = value;
+		break;
+	case ACT_FILE:
+		cli->conf_file = value;
+		break;
+	case ACT_DEBUG:
+		cli->debug++;
+		break;
+	case ACT_VERSION:
+		cli->mode = CLI_MODE_VERSION;
+		break;
+	case ACT_HELP:
+		cli->mode = CLI_MODE_HELP;
+		break;
+	case ACT_OVERRIDE:
+		/* msmtp's rule: where "on" is accepted, empty means "on". */
+		if (o->arg == ARG_OPTIONAL && (value == NULL || *value == '\0'))
+			value = "on";
+		add_override(cli, o->key, value);
+		break;
+	case ACT_BMODE:
+		return apply_bmode(p, value);
+	default:
+		break;
+	}
+	return 0;
+}
+
+/* The next argv entry as an option's argument, or NULL at the end. */
+static const char *
+next_arg(struct parse *p)
+{
+	if (p->i + 1 >= p->argc)
+		return NULL;
+	return p->argv[++p->i];
+}
+
+static const struct cli_opt *
+find_short(char c)
+{
+	size_t i;
+
+	for (i = 0; i < UTIL_ARRAY_LEN(cli_opts); i++)
+		if (cli_opts[i].shortopt == c)
+			return &cli_opts[i];
+	return NULL;
+}
+
+/* "-tif addr", "-fme@x", "-oem": letters until one takes an argument. */
+static int
+parse_short(struct parse *p, const char *arg)
+{
+	const struct cli_opt *o;
+	const char *value;
+	char shown[3] = "-";
+
+	for (arg++; *arg != '\0'; arg++) {
+		shown[1] = *arg;
+		if ((o = find_short(*arg)) == NULL) {
+			failure_set(p->f, FAIL_USAGE, "unknown option '%s'",
+			    shown);
+			return -1;
+		}
+		if (o->arg != ARG_REQUIRED || o->kind == KIND_REFUSED) {
+			if (apply(p, o, NULL, shown) == -1)
+				return -1;
+			continue;
+		}
+		value = arg[1] != '\0' ? arg + 1 : next_arg(p);
+		if (value == NULL) {
+			failure_set(p->f, FAIL_USAGE, "option %s needs an "
+			    "argument", shown);
+			return -1;
+		}
+		return apply(p, o, value, shown);
+	}
+	return 0;
+}
+
+/* An exact long name, else the only one it abbreviates. */
+static const struct cli_opt *
+find_long(struct parse *p, const char *name, size_t len)
+{
+	const struct cli_opt *found = NULL;
+	size_t i, n = 0;
+	const char *l;
+
+	for (i = 0; i < UTIL_ARRAY_LEN(cli_opts); i++) {
+		if ((l = cli_opts[i].longopt) == NULL ||
+		    strncmp(l + 2, name, len) != 0)
+			continue;
+		if (l[2 + len] == '\0')
+			return &cli_opts[i];
+		found = &cli_opts[i];
+		n++;
+	}
+	if (n == 1)
+		return found;
+	failure_set(p->f, FAIL_USAGE, "%s option '--%.*s'",
+	    n == 0 ? "unknown" : "ambiguous", (int)len, name);
+	return NULL;
+}
+
+static int
+parse_long(struct parse *p, const char *arg)
+{
+	const char *name = arg + 2, *eq = strchr(name, '=');
+	size_t len = eq != NULL ? (size_t)(eq - name) : strlen(name);
+	const struct cli_opt *o;
+	const char *value = eq != NULL ? eq + 1 : NULL;
+
+	if (len == 0) {
+		failure_set(p->f, FAIL_USAGE, "unknown option '%s'", arg);
+		return -1;
+	}
+	if ((o = find_long(p, name, len)) == NULL)
+		return -1;
+	if (o->kind == KIND_REFUSED)
+		return apply(p, o, NULL, o->longopt);
+	if (o->arg == ARG_NONE && value != NULL) {
+		failure_set(p->f, FAIL_USAGE, "option %s takes no argument",
+		    o->longopt);
+		return -1;
+	}
+	if (o->arg == ARG_REQUIRED && value == NULL &&
+	    (value = next_arg(p)) == NULL) {
+		failure_set(p->f, FAIL_USAGE, "option %s needs an argument",
+		    o->longopt);
+		return -1;
+	}
+	return apply(p, o, value, o->longopt);
+}
+
+int
+cli_parse(int argc, char **argv, struct cli **out, struct failure *f)
+{
+	struct parse p = { argc, argv, 1, NULL, f };
+	int only_rcpts = 0, r = 0;
+	char *arg;
+
+	p.cli = xcalloc(1, sizeof(*p.cli));
+	p.cli->mode = CLI_MODE_SEND;
+	for (; r == 0 && p.i < argc; p.i++) {
+		arg = argv[p.i];
+		if (only_rcpts || arg[0] != '-' || arg[1] == '\0')
+			add_rcpt(p.cli, arg);
+		else if (strcmp(arg, "--") == 0)
+			only_rcpts = 1;
+		else if (arg[1] == '-')
+			r = parse_long(&p, arg);
+		else
+			r = parse_short(&p, arg);
+	}
+	if (r == -1) {
+		cli_free(p.cli);
+		p.cli = NULL;
+	}
+	*out = p.cli;
+	return r;
+}
+
+void
+cli_free(struct cli *cli)
+{
+	if (cli == NULL)
+		return;
+	free(cli->rcpts);
+	free(cli->overrides);
+	free(cli);
+}
+
+/* "-f, --from=ADDR", "-o X", "    --tls[=on|off]" */
+static void
+format_names(const struct cli_opt *o, char *buf, size_t size)
+{
+	char letter[8] = "";
+	const char *an = o->argname != NULL ? o->argname : "";
+
+	if (o->shortopt != '\0')
+		snprintf(letter, sizeof(letter), "-%c%s", o->shortopt,
+		    o->longopt != NULL ? "," : "");
+	if (o->longopt == NULL)
+		snprintf(buf, size, "%s%s%s", letter, *an ? " " : "", an);
+	else if (o->arg == ARG_OPTIONAL)
+		snprintf(buf, size, "%-4s%s[=%s]", letter, o->longopt, an);
+	else
+		snprintf(buf, size, "%-4s%s%s%s", letter, o->longopt,
+		    *an ? "=" : "", an);
+}
+
+static void
+print_kind(FILE *fp, enum cli_kind kind, const char *title)
+{
+	char names[64];
+	size_t i;
+
+	fprintf(fp, "\n%s\n", title);
+	for (i = 0; i < UTIL_ARRAY_LEN(cli_opts); i++) {
+		if (cli_opts[i].kind != kind)
+			continue;
+		format_names(&cli_opts[i], names, sizeof(names));
+		if (strlen(names) > 26)
+			fprintf(fp, "  %s\n  %-26s %s\n", names, "",
+			    cli_opts[i].help);
+		else
+			fprintf(fp, "  %-26s %s\n", names, cli_opts[i].help);
+	}
+}
+
+void
+cli_print_help(FILE *fp)
+{
+	fprintf(fp, "Usage: %s [option...] [--] recipient...\n"
+	    "       %s [option...] -t [--] [recipient...]\n"
+	    "Reads a message from standard input and sends it through an "
+	    "SMTP server.\n", PACKAGE_NAME, PACKAGE_NAME);
+	print_kind(fp, KIND_SUPPORTED, "Options:");
+	fprintf(fp, "  %-26s %s\n", "--", "end of options; the rest are "
+	    "recipients");
+	print_kind(fp, KIND_IGNORED, "Accepted for sendmail compatibility:");
+	print_kind(fp, KIND_REFUSED, "Refused:");
+}
+
+void
+cli_print_version(FILE *fp)
+{
+	fprintf(fp, "%s %s\n", PACKAGE_NAME, PACKAGE_VERSION);
+	fprintf(fp, "GnuTLS %s\n", gnutls_check_version(NULL));
+	fprintf(fp, "GNU SASL %s\n", gsasl_check_version(NULL));
+	fprintf(fp, "libidn2 %s\n", idn2_check_version(NULL));
+}

@@ -1,0 +1,414 @@
+/*
+ * tls.c - the GnuTLS client: credentials, the handshake on a non-blocking
+ * fd within one deadline, certificate and host name verification, and the
+ * struct transport that iobuf reads and writes through.
+ *
+ * Transport contract (GnuTLS rules that the caller must keep):
+ * - A write that returned TRANSPORT_WANT_READ or TRANSPORT_WANT_WRITE must
+ *   be retried with the same bytes at the same place (a longer buffer
+ *   that starts with them is fine).  GnuTLS has already encrypted them
+ *   into a record; the retry only flushes that record and reports the
+ *   length of the first attempt.
+ * - Decrypted bytes may wait inside GnuTLS where poll() cannot see them.
+ *   A read therefore never answers TRANSPORT_WANT_READ while such bytes
+ *   are pending, and the caller reads again before it polls.
+ */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <gnutls/gnutls.h>
+
+#include "tls.h"
+
+/* TLS 1.2 is the oldest version we speak. */
+#define TLS_PRIORITY "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"
+
+/* Bounds the retries after non-fatal GnuTLS errors (warning alerts). */
+#define TLS_RETRY_MAX 16
+
+struct tls {
+	gnutls_certificate_credentials_t cred;
+	gnutls_priority_t prio;
+	gnutls_session_t sess;		/* NULL until tls_handshake() */
+	char *host;
+	int certcheck;
+	int ready;			/* the handshake succeeded */
+	int bye_sent;
+	char *summary;
+	struct transport tr;
+};
+
+static ssize_t tls_read(void *, void *, size_t, struct failure *);
+static ssize_t tls_write(void *, const void *, size_t, struct failure *);
+
+static const struct transport_ops tls_ops = {
+	tls_read,
+	tls_write,
+};
+
+/* Verification status bits, in the order their reasons are listed. */
+static const struct {
+	unsigned int bit;
+	const char *reason;
+} tls_reasons[] = {
+	{ GNUTLS_CERT_SIGNER_NOT_FOUND, "the certificate issuer is unknown" },
+	{ GNUTLS_CERT_SIGNER_NOT_CA, "the certificate issuer is not a CA" },
+	{ GNUTLS_CERT_EXPIRED, "the certificate has expired" },
+	{ GNUTLS_CERT_NOT_ACTIVATED, "the certificate is not yet valid" },
+	{ GNUTLS_CERT_UNEXPECTED_OWNER,
+	    "the certificate does not match the host name" },
+	{ GNUTLS_CERT_REVOKED, "the certificate was revoked" },
+	{ GNUTLS_CERT_INSECURE_ALGORITHM,
+	    "the certificate uses an insecure algorithm" },
+	{ GNUTLS_CERT_SIGNATURE_FAILURE,
+	    "the certificate signature is invalid" },
+	{ GNUTLS_CERT_PURPOSE_MISMATCH,
+	    "the certificate is not meant for a TLS server" },
+};
+
+static int
+tls_load_trust(struct tls *t, const char *file, struct failure *f)
+{
+	int rc;
+
+	if (file == NULL) {
+		/* An empty store is not an error here: verification will
+		 * then name the unknown issuer. */
+		rc = gnutls_certificate_set_x509_system_trust(t->cred);
+		if (rc < 0) {
+			failure_set(f, FAIL_CONFIG, "cannot load the system "
+			    "trust store: %s", gnutls_strerror(rc));
+			return -1;
+		}
+		return 0;
+	}
+	rc = gnutls_certificate_set_x509_trust_file(t->cred, file,
+	    GNUTLS_X509_FMT_PEM);
+	if (rc > 0)
+		return 0;
+	if (access(file, R_OK) < 0)
+		failure_set(f, FAIL_CONFIG, "tls_trust_file %s: cannot read: "
+		    "%s", file, strerror(errno));
+	else
+		failure_set(f, FAIL_CONFIG, "tls_trust_file %s: cannot read: "
+		    "%s", file, rc == 0 ? "no PEM certificates found" :
+		    gnutls_strerror(rc));
+	return -1;
+}
+
+struct tls *
+tls_new(const struct tls_options *opt, struct failure *f)
+{
+	struct tls *t = xcalloc(1, sizeof(*t));
+	const char *where = NULL;
+	int rc;
+
+	t->host = xstrdup(opt->host != NULL ? opt->host : "");
+	t->certcheck = opt->certcheck;
+	t->tr.fd = -1;
+	rc = gnutls_certificate_allocate_credentials(&t->cred);
+	if (rc < 0) {
+		t->cred = NULL;
+		failure_set(f, FAIL_TLS, "cannot set up TLS credentials: %s",
+		    gnutls_strerror(rc));
+		goto fail;
+	}
+	/* With certcheck off nothing is verified, so nothing is loaded. */
+	if (t->certcheck && tls_load_trust(t, opt->trust_file, f) < 0)
+		goto fail;
+	rc = gnutls_priority_init(&t->prio, TLS_PRIORITY, &where);
+	if (rc < 0) {
+		t->prio = NULL;
+		failure_set(f, FAIL_TLS, "TLS priority string rejected at "
+		    "'%s': %s", where != NULL ? where : "?",
+		    gnutls_strerror(rc));
+		goto fail;
+	}
+	return t;
+fail:
+	tls_free(t);
+	return NULL;
+}
+
+void
+tls_free(struct tls *t)
+{
+	if (t == NULL)
+		return;
+	if (t->sess != NULL)
+		gnutls_deinit(t->sess);
+	if (t->prio != NULL)
+		gnutls_priority_deinit(t->prio);
+	if (t->cred != NULL)
+		gnutls_certificate_free_credentials(t->cred);
+	free(t->host);
+	free(t->summary);
+	free(t);
+}
+
+/* SNI carries names only; an address literal must not be sent. */
+static int
+tls_is_address(const char *host)
+{
+	unsigned char buf[sizeof(struct in6_addr)];
+
+	return inet_pton(AF_INET, host, buf) == 1 ||
+	    inet_pton(AF_INET6, host, buf) == 1;
+}
+
+static int
+tls_session_init(struct tls *t, int fd, struct failure *f)
+{
+	int rc;
+
+	rc = gnutls_init(&t->sess, GNUTLS_CLIENT | GNUTLS_NONBLOCK |
+	    GNUTLS_NO_SIGNAL);
+	if (rc < 0) {
+		t->sess = NULL;
+		failure_set(f, FAIL_TLS, "cannot start a TLS session: %s",
+		    gnutls_strerror(rc));
+		return -1;
+	}
+	rc = gnutls_priority_set(t->sess, t->prio);
+	if (rc >= 0)
+		rc = gnutls_credentials_set(t->sess, GNUTLS_CRD_CERTIFICATE,
+		    t->cred);
+	if (rc >= 0 && *t->host != '\0' && !tls_is_address(t->host))
+		rc = gnutls_server_name_set(t->sess, GNUTLS_NAME_DNS,
+		    t->host, strlen(t->host));
+	if (rc < 0) {
+		failure_set(f, FAIL_TLS, "cannot set up the TLS session for "
+		    "%s: %s", t->host, gnutls_strerror(rc));
+		return -1;
+	}
+	/* The check runs inside the handshake, which then fails with
+	 * GNUTLS_E_CERTIFICATE_VERIFICATION_ERROR. */
+	if (t->certcheck)
+		gnutls_session_set_verify_cert(t->sess, t->host, 0);
+	gnutls_transport_set_int(t->sess, fd);
+	return 0;
+}
+
+/* Turn the status bits into words; unknown bits fall back to GnuTLS. */
+static void
+tls_verify_failure(struct tls *t, struct failure *f)
+{
+	unsigned int status = gnutls_session_get_verify_cert_status(t->sess);
+	gnutls_datum_t out = { NULL, 0 };
+	char why[256];
+	size_t i, len = 0;
+
+	why[0] = '\0';
+	for (i = 0; i < UTIL_ARRAY_LEN(tls_reasons); i++) {
+		if ((status & tls_reasons[i].bit) == 0 || len >= sizeof(why))
+			continue;
+		len += (size_t)snprintf(why + len, sizeof(why) - len, "%s%s",
+		    len > 0 ? ", " : "", tls_reasons[i].reason);
+	}
+	if (len == 0 && gnutls_certificate_verification_status_print(status,
+	    GNUTLS_CRT_X509, &out, 0) >= 0) {
+		strlcpy(why, (const char *)out.data, sizeof(why));
+		gnutls_free(out.data);
+	}
+	failure_set(f, FAIL_TLS, "TLS certificate verification failed for "
+	    "%s: %s", t->host, *why != '\0' ? why : "unknown reason");
+}
+
+static void
+tls_handshake_failure(struct tls *t, int rc, struct failure *f)
+{
+	switch (rc) {
+	case GNUTLS_E_CERTIFICATE_VERIFICATION_ERROR:
+		tls_verify_failure(t, f);
+		break;
+	case GNUTLS_E_PREMATURE_TERMINATION:
+		failure_set(f, FAIL_NET_TEMP, "TLS handshake with %s failed: "
+		    "the server closed the connection", t->host);
+		break;
+	case GNUTLS_E_PULL_ERROR:
+	case GNUTLS_E_PUSH_ERROR:
+		failure_set(f, FAIL_NET_TEMP, "TLS handshake with %s failed: "
+		    "%s", t->host, gnutls_strerror(rc));
+		break;
+	case GNUTLS_E_FATAL_ALERT_RECEIVED:
+		failure_set(f, FAIL_TLS, "TLS handshake with %s failed: the "
+		    "server sent the alert '%s'", t->host,
+		    gnutls_alert_get_name(gnutls_alert_get(t->sess)));
+		break;
+	default:
+		failure_set(f, FAIL_TLS, "TLS handshake with %s failed: %s",
+		    t->host, gnutls_strerror(rc));
+		break;
+	}
+}
+
+/* Wait until fd is ready in the direction GnuTLS is blocked on. */
+static int
+tls_wait(struct tls *t, int fd, long long deadline, struct failure *f)
+{
+	struct pollfd pfd;
+	long long left;
+	int rc;
+
+	pfd.fd = fd;
+	pfd.events = gnutls_record_get_direction(t->sess) ? POLLOUT : POLLIN;
+	for (;;) {
+		left = deadline < 0 ? -1 : deadline - util_now_ms();
+		if (deadline >= 0 && left <= 0)
+			break;
+		rc = poll(&pfd, 1, left > 0x7fffffff ? 0x7fffffff : (int)left);
+		if (rc > 0)
+			return 0;
+		if (rc < 0 && errno != EINTR) {
+			failure_set(f, FAIL_NET_TEMP, "TLS handshake with %s: "
+			    "poll: %s", t->host, strerror(errno));
+			return -1;
+		}
+	}
+	failure_set(f, FAIL_NET_TEMP, "TLS handshake with %s timed out",
+	    t->host);
+	return -1;
+}
+
+static int
+tls_run_handshake(struct tls *t, int fd, long long deadline,
+    struct failure *f)
+{
+	int rc, warnings = 0;
+
+	for (;;) {
+		rc = gnutls_handshake(t->sess);
+		if (rc == GNUTLS_E_SUCCESS)
+			return 0;
+		if (rc == GNUTLS_E_AGAIN || rc == GNUTLS_E_INTERRUPTED) {
+			if (tls_wait(t, fd, deadline, f) < 0)
+				return -1;
+			continue;
+		}
+		/* Warning alerts do not end the handshake. */
+		if (!gnutls_error_is_fatal(rc) && ++warnings < TLS_RETRY_MAX)
+			continue;
+		tls_handshake_failure(t, rc, f);
+		return -1;
+	}
+}
+
+static void
+tls_make_summary(struct tls *t)
+{
+	char *desc = gnutls_session_get_desc(t->sess);
+
+	free(t->summary);
+	t->summary = xstrdup(desc != NULL ? desc : "TLS");
+	gnutls_free(desc);
+}
+
+int
+tls_handshake(struct tls *t, int fd, int timeout_ms, struct failure *f)
+{
+	long long deadline = timeout_ms > 0 ? util_now_ms() + timeout_ms : -1;
+
+	if (t->sess != NULL || (t->certcheck && *t->host == '\0')) {
+		/* Without a name only the chain could be checked. */
+		failure_set(f, FAIL_SOFTWARE, "TLS handshake with '%s': %s",
+		    t->host, t->sess != NULL ? "started twice" :
+		    "no host name to verify");
+		return -1;
+	}
+	if (tls_session_init(t, fd, f) < 0 ||
+	    tls_run_handshake(t, fd, deadline, f) < 0) {
+		if (t->sess != NULL)
+			gnutls_deinit(t->sess);
+		t->sess = NULL;
+		return -1;
+	}
+	tls_make_summary(t);
+	t->tr.ops = &tls_ops;
+	t->tr.ctx = t;
+	t->tr.fd = fd;
+	t->ready = 1;
+	return 0;
+}
+
+const struct transport *
+tls_transport(struct tls *t)
+{
+	return t != NULL && t->ready ? &t->tr : NULL;
+}
+
+const char *
+tls_summary(struct tls *t)
+{
+	return t != NULL && t->summary != NULL ? t->summary : "";
+}
+
+void
+tls_bye(struct tls *t)
+{
+	if (t == NULL || !t->ready || t->bye_sent)
+		return;
+	t->bye_sent = 1;
+	/* Non-blocking: an alert that does not fit now is simply lost. */
+	(void)gnutls_bye(t->sess, GNUTLS_SHUT_WR);
+}
+
+/* What the caller should wait for after GNUTLS_E_AGAIN. */
+static ssize_t
+tls_want(const struct tls *t)
+{
+	return gnutls_record_get_direction(t->sess) ?
+	    TRANSPORT_WANT_WRITE : TRANSPORT_WANT_READ;
+}
+
+static ssize_t
+tls_read(void *ctx, void *buf, size_t len, struct failure *f)
+{
+	struct tls *t = ctx;
+	ssize_t n;
+	int tries;
+
+	for (tries = 0; tries < TLS_RETRY_MAX; tries++) {
+		n = gnutls_record_recv(t->sess, buf, len);
+		if (n >= 0)
+			return n;	/* 0 is close_notify: TRANSPORT_EOF */
+		if (n == GNUTLS_E_AGAIN || n == GNUTLS_E_INTERRUPTED) {
+			/* Never send the caller to poll() for bytes that
+			 * are already here. */
+			if (gnutls_record_check_pending(t->sess) > 0)
+				continue;
+			return tls_want(t);
+		}
+		if (n == GNUTLS_E_PREMATURE_TERMINATION)
+			return TRANSPORT_EOF;
+		/* Warning alerts and renegotiation requests: a client may
+		 * ignore them and keep reading. */
+		if (gnutls_error_is_fatal((int)n))
+			break;
+	}
+	failure_set(f, FAIL_NET_TEMP, "TLS read error: %s",
+	    gnutls_strerror((int)n));
+	return TRANSPORT_ERROR;
+}
+
+static ssize_t
+tls_write(void *ctx, const void *buf, size_t len, struct failure *f)
+{
+	struct tls *t = ctx;
+	ssize_t n;
+
+	n = gnutls_record_send(t->sess, buf, len);
+	if (n >= 0)
+		return n;
+	if (n == GNUTLS_E_AGAIN || n == GNUTLS_E_INTERRUPTED)
+		return tls_want(t);
+	failure_set(f, FAIL_NET_TEMP, "TLS write error: %s",
+	    gnutls_strerror((int)n));
+	return TRANSPORT_ERROR;
+}

@@ -1,0 +1,389 @@
+/*
+ * t_cli.c - unit tests for the sendmail-compatible command line (cli.c).
+ */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "cli.h"
+
+#define MAXARGS 32
+
+/* Split words at spaces into argv[1...] after "sendmail"; parse. */
+static int
+parse_words(const char *words, struct cli **out, struct failure *f,
+    char **buf, char **argv)
+{
+	int argc = 0;
+	char *w, *s;
+
+	*buf = s = xasprintf("sendmail %s", words);
+	while ((w = strsep(&s, " ")) != NULL) {
+		assert_true(argc < MAXARGS - 1);
+		argv[argc++] = w;
+	}
+	argv[argc] = NULL;
+	return cli_parse(argc, argv, out, f);
+}
+
+/*
+ * The argv words stay alive with the struct cli, which borrows them, so
+ * each case keeps its buffer until it is done.
+ */
+struct run {
+	char *buf;
+	char *argv[MAXARGS];
+	struct cli *cli;
+	struct failure f;
+};
+
+static struct cli *
+ok(struct run *r, const char *words)
+{
+	if (parse_words(words, &r->cli, &r->f, &r->buf, r->argv) != 0)
+		fail_msg("'%s': %s", words, r->f.text);
+	assert_non_null(r->cli);
+	return r->cli;
+}
+
+static void
+done(struct run *r)
+{
+	cli_free(r->cli);
+	free(r->buf);
+	memset(r, 0, sizeof(*r));
+}
+
+static void
+expect_fail(const char *words, const char *want)
+{
+	struct run r;
+
+	memset(&r, 0, sizeof(r));
+	r.cli = (struct cli *)1;
+	assert_int_equal(parse_words(words, &r.cli, &r.f, &r.buf, r.argv),
+	    -1);
+	assert_null(r.cli);
+	assert_int_equal(r.f.cls, FAIL_USAGE);
+	assert_string_equal(r.f.text, want);
+	free(r.buf);
+}
+
+static void
+expect_rcpts(const struct cli *cli, size_t n, ...)
+{
+	va_list ap;
+	size_t i;
+
+	assert_int_equal(cli->nrcpts, n);
+	va_start(ap, n);
+	for (i = 0; i < n; i++)
+		assert_string_equal(cli->rcpts[i], va_arg(ap, const char *));
+	va_end(ap);
+}
+
+static void
+test_plain(void **state)
+{
+	struct run r;
+	struct cli *c = ok(&r, "a@example.org b@example.org");
+
+	(void)state;
+	assert_int_equal(c->mode, CLI_MODE_SEND);
+	assert_int_equal(c->read_recipients, 0);
+	assert_null(c->from);
+	assert_null(c->full_name);
+	assert_null(c->account);
+	assert_null(c->conf_file);
+	assert_int_equal(c->debug, 0);
+	assert_int_equal(c->noverrides, 0);
+	expect_rcpts(c, 2, "a@example.org", "b@example.org");
+	done(&r);
+}
+
+/* Each form in the list sets one field to the same value. */
+static const struct {
+	const char *words;
+	size_t field;
+	const char *value;
+} forms[] = {
+	{ "-f me@x", offsetof(struct cli, from), "me@x" },
+	{ "-fme@x", offsetof(struct cli, from), "me@x" },
+	{ "--from=me@x", offsetof(struct cli, from), "me@x" },
+	{ "--from me@x", offsetof(struct cli, from), "me@x" },
+	{ "--fr=me@x", offsetof(struct cli, from), "me@x" },
+	{ "-r me@x", offsetof(struct cli, from), "me@x" },
+	{ "-rme@x", offsetof(struct cli, from), "me@x" },
+	{ "-f old@x -f me@x", offsetof(struct cli, from), "me@x" },
+	{ "-ti -fme@x", offsetof(struct cli, from), "me@x" },
+	{ "-tf me@x", offsetof(struct cli, from), "me@x" },
+	{ "-F Name", offsetof(struct cli, full_name), "Name" },
+	{ "-FName", offsetof(struct cli, full_name), "Name" },
+	{ "-a acc", offsetof(struct cli, account), "acc" },
+	{ "-aacc", offsetof(struct cli, account), "acc" },
+	{ "--account=acc", offsetof(struct cli, account), "acc" },
+	{ "--account acc", offsetof(struct cli, account), "acc" },
+	{ "--acc=acc", offsetof(struct cli, account), "acc" },
+	{ "-C /x/rc", offsetof(struct cli, conf_file), "/x/rc" },
+	{ "-C/x/rc", offsetof(struct cli, conf_file), "/x/rc" },
+	{ "--file=/x/rc", offsetof(struct cli, conf_file), "/x/rc" },
+	{ "--file /x/rc", offsetof(struct cli, conf_file), "/x/rc" },
+};
+
+static void
+test_forms(void **state)
+{
+	const char *got;
+	struct run r;
+	char *words;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < UTIL_ARRAY_LEN(forms); i++) {
+		words = xasprintf("%s rcpt@x", forms[i].words);
+		ok(&r, words);
+		memcpy(&got, (char *)r.cli + forms[i].field, sizeof(got));
+		if (got == NULL || strcmp(got, forms[i].value) != 0)
+			fail_msg("'%s' gave '%s'", forms[i].words,
+			    got != NULL ? got : "(null)");
+		expect_rcpts(r.cli, 1, "rcpt@x");
+		done(&r);
+		free(words);
+	}
+}
+
+static void
+test_flags(void **state)
+{
+	struct run r;
+
+	(void)state;
+	assert_int_equal(ok(&r, "-t")->read_recipients, 1);
+	done(&r);
+	assert_int_equal(ok(&r, "--read-recipients")->read_recipients, 1);
+	done(&r);
+	assert_int_equal(ok(&r, "-ti")->read_recipients, 1);
+	done(&r);
+	assert_int_equal(ok(&r, "-d -v --debug")->debug, 3);
+	done(&r);
+	assert_int_equal(ok(&r, "-dv")->debug, 2);
+	done(&r);
+	assert_int_equal(ok(&r, "--version")->mode, CLI_MODE_VERSION);
+	done(&r);
+	assert_int_equal(ok(&r, "--help")->mode, CLI_MODE_HELP);
+	done(&r);
+}
+
+static void
+test_operands(void **state)
+{
+	struct run r;
+
+	(void)state;
+	ok(&r, "a@x -t b@x");
+	assert_int_equal(r.cli->read_recipients, 1);
+	expect_rcpts(r.cli, 2, "a@x", "b@x");
+	done(&r);
+	ok(&r, "-t -- -a@x --b c");
+	assert_null(r.cli->account);
+	expect_rcpts(r.cli, 3, "-a@x", "--b", "c");
+	done(&r);
+	ok(&r, "- x");
+	expect_rcpts(r.cli, 2, "-", "x");
+	done(&r);
+}
+
+/* Every override form, in argv order, with its rc key and value. */
+static void
+test_overrides(void **state)
+{
+	static const char *const want[][2] = {
+		{ "host", "h1" }, { "host", "h2" }, { "port", "587" },
+		{ "tls", "on" }, { "tls", "off" }, { "tls", "on" },
+		{ "tls_starttls", "off" }, { "tls_starttls", "on" },
+		{ "tls_trust_file", "/ca" }, { "tls_certcheck", "on" },
+		{ "tls_certcheck", "off" }, { "auth", "on" },
+		{ "auth", "plain" }, { "user", "" }, { "user", "u" },
+		{ "domain", "d.example" }, { "timeout", "30" },
+		{ "logfile", "/l1" }, { "logfile", "/l2" },
+		{ "logfile", "-" },
+	};
+	struct run r;
+	size_t i;
+
+	(void)state;
+	ok(&r, "--host=h1 --host h2 --port=587 --tls --tls=off --tls= "
+	    "--tls-starttls=off --tls-starttls --tls-trust-file=/ca "
+	    "--tls-certcheck --tls-certcheck=off --auth --auth=plain "
+	    "--user= --user u --domain=d.example --timeout=30 "
+	    "--logfile=/l1 -X /l2 -X- rcpt");
+	assert_int_equal(r.cli->noverrides, UTIL_ARRAY_LEN(want));
+	for (i = 0; i < UTIL_ARRAY_LEN(want); i++) {
+		assert_string_equal(r.cli->overrides[i].key, want[i][0]);
+		assert_string_equal(r.cli->overrides[i].value, want[i][1]);
+	}
+	expect_rcpts(r.cli, 1, "rcpt");
+	done(&r);
+}
+
+/* sendmail flags that must parse and change nothing. */
+static const char *const ignored[] = {
+	"-i", "-oi", "-oem", "-o i", "-Ac", "-A c", "-B8BITMIME",
+	"-B 8BITMIME", "-bm", "-b m", "-G", "-h5", "-h 5", "-L tag",
+	"-Ltag", "-m", "-n", "-O a=b", "-Oa=b", "-em", "-ep", "-eq", "-ew",
+	"-e m", "-itm",
+};
+
+static void
+test_ignored(void **state)
+{
+	struct run r;
+	char *words;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < UTIL_ARRAY_LEN(ignored); i++) {
+		words = xasprintf("%s rcpt@x", ignored[i]);
+		ok(&r, words);
+		expect_rcpts(r.cli, 1, "rcpt@x");
+		assert_int_equal(r.cli->noverrides, 0);
+		assert_null(r.cli->from);
+		done(&r);
+		free(words);
+	}
+}
+
+static void
+test_cron(void **state)
+{
+	struct run r;
+
+	(void)state;
+	ok(&r, "-FCronDaemon -i -B8BITMIME -oem -oi -t");
+	assert_string_equal(r.cli->full_name, "CronDaemon");
+	assert_int_equal(r.cli->read_recipients, 1);
+	assert_int_equal(r.cli->nrcpts, 0);
+	assert_null(r.cli->from);
+	done(&r);
+}
+
+static const struct {
+	const char *words;
+	const char *want;
+} errors[] = {
+	{ "-x", "unknown option '-x'" },
+	{ "-tx a@b", "unknown option '-x'" },
+	{ "-P", "unknown option '-P'" },
+	{ "--bogus", "unknown option '--bogus'" },
+	{ "--bogus=1", "unknown option '--bogus'" },
+	{ "--tls-", "ambiguous option '--tls-'" },
+	{ "--=x", "unknown option '--=x'" },
+	{ "-bp", "option -bp is not supported yet" },
+	{ "-b p", "option -bp is not supported yet" },
+	{ "-bs", "option -bs is not supported yet" },
+	{ "-bv a@b", "option -bv is not supported yet" },
+	{ "-bi", "option -bi is not supported yet" },
+	{ "-q", "option -q is not supported yet" },
+	{ "-q30m", "option -q is not supported yet" },
+	{ "-N never", "option -N is not supported yet" },
+	{ "-R hdrs", "option -R is not supported yet" },
+	{ "-V id", "option -V is not supported yet" },
+	{ "--dsn-notify=never", "option --dsn-notify is not supported yet" },
+	{ "-f", "option -f needs an argument" },
+	{ "-t -f", "option -f needs an argument" },
+	{ "--from", "option --from needs an argument" },
+	{ "--host", "option --host needs an argument" },
+	{ "-o", "option -o needs an argument" },
+	{ "--version=1", "option --version takes no argument" },
+	{ "--help=x", "option --help takes no argument" },
+};
+
+static void
+test_errors(void **state)
+{
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < UTIL_ARRAY_LEN(errors); i++)
+		expect_fail(errors[i].words, errors[i].want);
+	cli_free(NULL);
+}
+
+static char *
+capture(void (*print)(FILE *))
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *fp = open_memstream(&text, &len);
+
+	assert_non_null(fp);
+	print(fp);
+	fclose(fp);
+	return text;
+}
+
+static void
+test_help(void **state)
+{
+	static const char *const names[] = {
+		"-t, --read-recipients", "-f, --from=ADDR", "-r ADDR",
+		"-F NAME", "-a, --account=NAME", "-C, --file=FILE",
+		"-d, --debug", "-v ", "--version", "--help", "--host=HOST",
+		"--port=N", "--tls[=on|off]", "--tls-starttls[=on|off]",
+		"--tls-trust-file=FILE", "--tls-certcheck[=on|off]",
+		"--auth[=on|off|MECH]", "--user=NAME", "--domain=NAME",
+		"--timeout=SECONDS", "-X, --logfile=FILE", "-i ", "-o X",
+		"-O OPT=VALUE", "-A c|m", "-B TYPE", "-b MODE", "-e X",
+		"-G ", "-h N", "-L TAG", "-m ", "-n ", "-q ",
+		"-N, --dsn-notify=COND", "-R, --dsn-return=RET", "-V ENVID",
+		"Accepted for sendmail compatibility", "Refused",
+	};
+	char *text = capture(cli_print_help);
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < UTIL_ARRAY_LEN(names); i++)
+		if (strstr(text, names[i]) == NULL)
+			fail_msg("help lacks '%s'", names[i]);
+	free(text);
+}
+
+static void
+test_version(void **state)
+{
+	char *text = capture(cli_print_version);
+
+	(void)state;
+	assert_true(strncmp(text, "postie " PACKAGE_VERSION "\n",
+	    strlen("postie " PACKAGE_VERSION "\n")) == 0);
+	assert_non_null(strstr(text, "\nGnuTLS 3."));
+	assert_non_null(strstr(text, "\nGNU SASL "));
+	assert_non_null(strstr(text, "\nlibidn2 "));
+	free(text);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_plain),
+		cmocka_unit_test(test_forms),
+		cmocka_unit_test(test_flags),
+		cmocka_unit_test(test_operands),
+		cmocka_unit_test(test_overrides),
+		cmocka_unit_test(test_ignored),
+		cmocka_unit_test(test_cron),
+		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_help),
+		cmocka_unit_test(test_version),
+	};
+
+	return cmocka_run_group_tests_name("cli", tests, NULL, NULL);
+}

@@ -1,0 +1,936 @@
+/*
+ * t_conf.c - unit tests for the rc file grammar (conf.c) and for choosing,
+ * merging and checking accounts (account.c, with secret.c and idn.c).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "account.h"
+#include "conf.h"
+#include "idn.h"
+#include "secret.h"
+
+#ifndef SYSCONFDIR
+#define SYSCONFDIR "/etc"
+#endif
+
+static char tdir[PATH_MAX];
+static unsigned nfiles;
+
+/* Write text to a new file in the test directory; returns its path. */
+static char *
+rc_write(const char *text, size_t len, mode_t mode)
+{
+	char *path = xasprintf("%s/rc%u", tdir, nfiles++);
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+
+	assert_true(fd >= 0);
+	assert_int_equal(util_write_all(fd, text, len), 0);
+	assert_int_equal(fchmod(fd, mode), 0);
+	close(fd);
+	return path;
+}
+
+static struct conf *
+rc_parse(const char *text)
+{
+	struct conf *conf = NULL;
+	struct failure f;
+	char *path = rc_write(text, strlen(text), 0600);
+
+	if (conf_read(path, &conf, &f) != 0)
+		fail_msg("%s", f.text);
+	free(path);
+	return conf;
+}
+
+/* Expect conf_read to fail with "PATH:" followed by want. */
+static void
+rc_fail_len(const char *text, size_t len, mode_t mode, const char *want)
+{
+	struct conf *conf = (struct conf *)1;
+	struct failure f;
+	char *path = rc_write(text, len, mode), *full;
+
+	assert_int_equal(conf_read(path, &conf, &f), -1);
+	assert_null(conf);
+	assert_int_equal(f.cls, FAIL_CONFIG);
+	full = xasprintf("%s%s", path, want);
+	assert_string_equal(f.text, full);
+	free(full);
+	free(path);
+}
+
+static void
+rc_fail(const char *text, const char *want)
+{
+	rc_fail_len(text, strlen(text), 0600, want);
+}
+
+static const char *
+own(const struct conf *c, const char *acct, enum conf_key k)
+{
+	const struct conf_account *a = conf_find(c, acct);
+
+	assert_non_null(a);
+	return a->own.v[k];
+}
+
+static const struct {
+	const char *text;
+	const char *want;
+} rc_errors[] = {
+	{ "account a\nhots h\n", ":2: unknown command 'hots'" },
+	{ "\n# c\n\naccount a\n  HOST x\n", ":5: unknown command 'HOST'" },
+	{ "host h\n", ":1: 'host' before any 'defaults' or 'account' "
+	    "command" },
+	{ "account a\nport 99999\n",
+	    ":2: port: '99999' is not a number between 1 and 65535" },
+	{ "account a\nport 0\n",
+	    ":2: port: '0' is not a number between 1 and 65535" },
+	{ "account a\nport\n",
+	    ":2: port: '' is not a number between 1 and 65535" },
+	{ "account a\nport 0x19\n",
+	    ":2: port: '0x19' is not a number between 1 and 65535" },
+	{ "account a\n\nhost\n", ":3: host: needs an argument" },
+	{ "account a\ntls yes\n", ":2: tls: 'yes' is not 'on' or 'off'" },
+	{ "account a\ntls_starttls ON\n",
+	    ":2: tls_starttls: 'ON' is not 'on' or 'off'" },
+	{ "account a\nauth foo\n",
+	    ":2: auth: 'foo' is not 'on', 'off' or a known SASL mechanism" },
+	{ "account a\ntimeout 0\n", ":2: timeout: '0' is not 'off' or a "
+	    "number between 1 and 86400" },
+	{ "account a\ntimeout 86401\n", ":2: timeout: '86401' is not "
+	    "'off' or a number between 1 and 86400" },
+	{ "defaults x\n", ":1: defaults: takes no argument" },
+	{ "account\n", ":1: account: missing account name" },
+	{ "account  : b\n", ":1: account: missing account name" },
+	{ "account a\naccount a\n",
+	    ":2: account 'a' is already defined at line 1" },
+	{ "account a : b\n", ":1: account 'a': parent account 'b' is not "
+	    "defined before this line" },
+	{ "account a : a\n", ":1: account 'a': parent account 'a' is not "
+	    "defined before this line" },
+	{ "account b\naccount a : b,\n", ":2: account 'a': empty parent "
+	    "name" },
+	{ "account a\nuser \"abc\n", ":2: missing closing quote" },
+	{ "account a\nuser \"abc\\\"\n", ":2: missing closing quote" },
+	{ "account a\nuser \"ab\"c\n", ":2: text after the closing quote" },
+};
+
+static void
+test_errors(void **state)
+{
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < UTIL_ARRAY_LEN(rc_errors); i++)
+		rc_fail(rc_errors[i].text, rc_errors[i].want);
+	rc_fail_len("account a\nuser a\0b\n", 19, 0600,
+	    ":2: line contains a NUL byte");
+}
+
+static void
+test_grammar(void **state)
+{
+	struct conf *c = rc_parse("# comment\n\n   # indented comment\n"
+	    "\taccount   a  \n"
+	    "host\th.example\t \n"
+	    "user   x  y   \n"
+	    "from \"  spaced  \"\n"
+	    "domain \"a\\\"b\\\\c\\nd\"\n"
+	    "password a\"b\n"
+	    "logfile \"\"\n"
+	    "tls\n"
+	    "auth PLAIN\n"
+	    "port 025\r\n"
+	    "timeout 9\n"
+	    "timeout off\n");
+
+	(void)state;
+	assert_int_equal(c->naccounts, 1);
+	assert_string_equal(c->accounts[0].name, "a");
+	assert_int_equal(c->accounts[0].line, 4);
+	assert_string_equal(own(c, "a", CONF_HOST), "h.example");
+	assert_int_equal(c->accounts[0].own.line[CONF_HOST], 5);
+	assert_string_equal(own(c, "a", CONF_USER), "x  y");
+	assert_string_equal(own(c, "a", CONF_FROM), "  spaced  ");
+	assert_string_equal(own(c, "a", CONF_DOMAIN), "a\"b\\c\\nd");
+	assert_string_equal(own(c, "a", CONF_PASSWORD), "a\"b");
+	assert_string_equal(own(c, "a", CONF_LOGFILE), "");
+	assert_int_equal(c->accounts[0].own.line[CONF_LOGFILE], 10);
+	assert_string_equal(own(c, "a", CONF_TLS), "on");
+	assert_string_equal(own(c, "a", CONF_AUTH), "plain");
+	assert_string_equal(own(c, "a", CONF_PORT), "25");
+	assert_string_equal(own(c, "a", CONF_TIMEOUT), "off");
+	assert_int_equal(c->accounts[0].own.line[CONF_TIMEOUT], 15);
+	assert_null(own(c, "a", CONF_TLS_STARTTLS));
+	conf_free(c);
+}
+
+static void
+test_comment_not_value(void **state)
+{
+	struct conf *c = rc_parse("account a\nuser a # b\n");
+
+	(void)state;
+	assert_string_equal(own(c, "a", CONF_USER), "a # b");
+	conf_free(c);
+}
+
+static void
+test_paths(void **state)
+{
+	struct conf *c = rc_parse("account a\ntls_trust_file ~/ca.pem\n"
+	    "logfile ~/log\naccount b\ntls_trust_file system\nlogfile -\n");
+	char *want;
+
+	(void)state;
+	want = xasprintf("%s/ca.pem", tdir);
+	assert_string_equal(own(c, "a", CONF_TLS_TRUST_FILE), want);
+	free(want);
+	want = xasprintf("%s/log", tdir);
+	assert_string_equal(own(c, "a", CONF_LOGFILE), want);
+	free(want);
+	assert_string_equal(own(c, "b", CONF_TLS_TRUST_FILE), "system");
+	assert_string_equal(own(c, "b", CONF_LOGFILE), "-");
+	conf_free(c);
+}
+
+static void
+test_defaults_snapshot(void **state)
+{
+	struct conf *c = rc_parse("defaults\ntls on\naccount a\nhost h\n"
+	    "defaults\nport 2\naccount b : a\nhost h\n");
+	const struct conf_account *a = conf_find(c, "a");
+	const struct conf_account *b = conf_find(c, "b");
+
+	(void)state;
+	assert_string_equal(a->defaults.v[CONF_TLS], "on");
+	assert_int_equal(a->defaults.line[CONF_TLS], 2);
+	assert_null(a->defaults.v[CONF_PORT]);
+	assert_string_equal(b->defaults.v[CONF_TLS], "on");
+	assert_string_equal(b->defaults.v[CONF_PORT], "2");
+	assert_string_equal(c->defaults.v[CONF_PORT], "2");
+	assert_int_equal(b->nparents, 1);
+	assert_string_equal(b->parents[0], "a");
+	assert_null(conf_find(c, "c"));
+	conf_free(c);
+}
+
+static void
+test_parents(void **state)
+{
+	struct conf *c = rc_parse("account shop\nhost h\naccount x : shop\n"
+	    "host h\naccount default :  shop , x\n");
+	const struct conf_account *d = conf_find(c, "default");
+
+	(void)state;
+	assert_non_null(conf_find(c, "x"));
+	assert_int_equal(d->nparents, 2);
+	assert_string_equal(d->parents[0], "shop");
+	assert_string_equal(d->parents[1], "x");
+	conf_free(c);
+}
+
+static void
+test_permissions(void **state)
+{
+	const char *text = "account a\nhost h\npassword secret\n";
+	struct conf *c = NULL;
+	struct failure f;
+	char *path;
+
+	(void)state;
+	rc_fail_len(text, strlen(text), 0644, ": contains a password and "
+	    "must not be readable by others (chmod 600)");
+	rc_fail_len(text, strlen(text), 0640, ": contains a password and "
+	    "must not be readable by others (chmod 600)");
+	path = rc_write(text, strlen(text), 0600);
+	assert_int_equal(conf_read(path, &c, &f), 0);
+	conf_free(c);
+	if (geteuid() == 0) {
+		assert_int_equal(chown(path, 1, 1), 0);
+		assert_int_equal(conf_read(path, &c, &f), -1);
+		assert_non_null(strstr(f.text, "is owned by uid 1"));
+	}
+	free(path);
+	path = rc_write("account a\nhost h\npassword\n", 26, 0644);
+	assert_int_equal(conf_read(path, &c, &f), 0);
+	conf_free(c);
+	free(path);
+}
+
+static void
+test_missing_file(void **state)
+{
+	struct conf *c = NULL;
+	struct failure f;
+	char *path = xasprintf("%s/nonexistent", tdir);
+
+	(void)state;
+	assert_int_equal(conf_read(path, &c, &f), -1);
+	assert_int_equal(f.cls, FAIL_NOINPUT);
+	assert_int_equal(conf_last_errno(), ENOENT);
+	free(path);
+	c = rc_parse("");
+	assert_int_equal(conf_last_errno(), 0);
+	assert_int_equal(c->naccounts, 0);
+	conf_free(c);
+}
+
+static void
+test_long_line(void **state)
+{
+	size_t n = 20 * 1024;
+	char *pw = xmalloc(n + 1), *text;
+	struct conf *c;
+
+	(void)state;
+	memset(pw, 'p', n);
+	pw[n] = '\0';
+	text = xasprintf("account a\nhost h\npassword %s\nuser \"%s\"\n",
+	    pw, pw);
+	c = rc_parse(text);
+	assert_string_equal(own(c, "a", CONF_PASSWORD), pw);
+	assert_string_equal(own(c, "a", CONF_USER), pw);
+	conf_free(c);
+	free(text);
+	free(pw);
+}
+
+static void
+test_key_table(void **state)
+{
+	enum conf_key k;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < CONF_KEY_LAST; i++) {
+		assert_int_equal(conf_key_lookup(conf_key_name(i), &k), 0);
+		assert_int_equal(k, i);
+		assert_int_equal(conf_key_is_secret(k), k == CONF_PASSWORD);
+	}
+	assert_int_equal(conf_key_lookup("passwordeval", &k), -1);
+	assert_int_equal(conf_key_lookup("tls-starttls", &k), -1);
+}
+
+static void
+make_file(const char *rel)
+{
+	char *path = xasprintf("%s/%s", tdir, rel), *slash = path;
+	int fd;
+
+	while ((slash = strchr(slash + 1, '/')) != NULL) {
+		*slash = '\0';
+		if (mkdir(path, 0700) == -1)
+			assert_int_equal(errno, EEXIST);
+		*slash = '/';
+	}
+	fd = open(path, O_WRONLY | O_CREAT, 0600);
+	assert_true(fd >= 0);
+	close(fd);
+	free(path);
+}
+
+static void
+expect_user_path(const char *rel)
+{
+	char *p = conf_user_path(), *want = xasprintf("%s/%s", tdir, rel);
+
+	assert_string_equal(p, want);
+	free(p);
+	free(want);
+}
+
+static void
+test_user_path(void **state)
+{
+	char *xdg = xasprintf("%s/xdg", tdir);
+
+	(void)state;
+	unsetenv("XDG_CONFIG_HOME");
+	expect_user_path(".msmtprc");
+	make_file(".config/msmtp/config");
+	expect_user_path(".config/msmtp/config");
+	setenv("XDG_CONFIG_HOME", xdg, 1);
+	expect_user_path(".msmtprc");
+	make_file("xdg/msmtp/config");
+	expect_user_path("xdg/msmtp/config");
+	make_file(".msmtprc");
+	expect_user_path(".msmtprc");
+	unsetenv("XDG_CONFIG_HOME");
+	free(xdg);
+	assert_string_equal(conf_system_path(), SYSCONFDIR "/msmtprc");
+}
+
+/* Account resolution: two files, a request and its overrides. */
+struct fx {
+	struct conf *sys, *user;
+	struct account_request req;
+	const char *keys[8], *vals[8];
+};
+
+static void
+fx_load(struct fx *x, const char *sys, const char *user)
+{
+	memset(x, 0, sizeof(*x));
+	x->sys = sys != NULL ? rc_parse(sys) : NULL;
+	x->user = user != NULL ? rc_parse(user) : NULL;
+	x->req.override_keys = x->keys;
+	x->req.override_values = x->vals;
+}
+
+static void
+fx_set(struct fx *x, const char *key, const char *value)
+{
+	assert_true(x->req.noverrides < UTIL_ARRAY_LEN(x->keys));
+	x->keys[x->req.noverrides] = key;
+	x->vals[x->req.noverrides++] = value;
+}
+
+static struct account *
+fx_ok(struct fx *x)
+{
+	struct account *a = NULL;
+	struct failure f;
+
+	if (account_resolve(x->sys, x->user, &x->req, &a, &f) != 0)
+		fail_msg("%s", f.text);
+	assert_non_null(a);
+	return a;
+}
+
+/* pat with each "{U}" and "{S}" replaced by the user and system paths. */
+static char *
+subst(const char *pat, const struct fx *x)
+{
+	const char *u = x->user != NULL ? x->user->path : "";
+	const char *s = x->sys != NULL ? x->sys->path : "";
+	char *out = xstrdup(""), *t;
+
+	while (*pat != '\0') {
+		if (pat[0] == '{' && strchr("US", pat[1]) != NULL &&
+		    pat[2] == '}') {
+			t = xasprintf("%s%s", out, pat[1] == 'U' ? u : s);
+			pat += 3;
+		} else {
+			t = xasprintf("%s%c", out, *pat++);
+		}
+		free(out);
+		out = t;
+	}
+	return out;
+}
+
+/* Expect failure with the text pat (see subst). */
+static void
+fx_fail(struct fx *x, enum fail_class cls, const char *pat)
+{
+	struct account *a = (struct account *)1;
+	struct failure f;
+	char *want;
+
+	assert_int_equal(account_resolve(x->sys, x->user, &x->req, &a, &f),
+	    -1);
+	assert_null(a);
+	assert_int_equal(f.cls, cls);
+	want = subst(pat, x);
+	assert_string_equal(f.text, want);
+	free(want);
+}
+
+static void
+fx_free(struct fx *x)
+{
+	conf_free(x->sys);
+	conf_free(x->user);
+}
+
+/* Resolve the "default" account of one user file. */
+static struct account *
+one(const char *user)
+{
+	struct account *a;
+	struct fx x;
+
+	fx_load(&x, NULL, user);
+	a = fx_ok(&x);
+	fx_free(&x);
+	return a;
+}
+
+static void
+one_fail(const char *user, const char *fmt)
+{
+	struct fx x;
+
+	fx_load(&x, NULL, user);
+	fx_fail(&x, FAIL_CONFIG, fmt);
+	fx_free(&x);
+}
+
+static void
+test_merge_layers(void **state)
+{
+	struct account *a = one("defaults\ntls on\nport 2\n"
+	    "account shop\nhost shop.example\nuser shopper\n"
+	    "defaults\ntls off\n"
+	    "account default : shop\nfrom me@example.org\n");
+
+	(void)state;
+	assert_string_equal(a->name, "default");
+	assert_string_equal(a->host, "shop.example");
+	assert_string_equal(a->user, "shopper");
+	assert_string_equal(a->from, "me@example.org");
+	/* The parent's defaults are not inherited; the child's are. */
+	assert_int_equal(a->tls, 0);
+	assert_int_equal(a->port, 2);
+	assert_non_null(a->conf_path);
+	account_free(a);
+	a = one("account default\nhost h\ndefaults\nport 99\ntls on\n");
+	assert_int_equal(a->port, 25);
+	assert_int_equal(a->tls, 0);
+	account_free(a);
+}
+
+static void
+test_parent_order(void **state)
+{
+	const char *base = "account g\nuser gu\nhost gh\naccount b : g\n"
+	    "host h\nport 3\naccount c\nport 4\n";
+	struct account *a;
+	char *text;
+
+	(void)state;
+	a = one(text = xasprintf("%saccount default : b, c\n", base));
+	assert_int_equal(a->port, 4);
+	assert_string_equal(a->user, "gu");
+	assert_string_equal(a->host, "h");
+	account_free(a);
+	free(text);
+	a = one(text = xasprintf("%saccount default : c, b\n", base));
+	assert_int_equal(a->port, 3);
+	account_free(a);
+	free(text);
+	a = one(text = xasprintf("%saccount default : b, c\nport 5\n"
+	    "user\n", base));
+	assert_int_equal(a->port, 5);
+	assert_null(a->user);
+	account_free(a);
+	free(text);
+}
+
+static void
+test_select_name(void **state)
+{
+	const char *sys = "account x\nhost sys.x\naccount s\nhost sys.s\n";
+	struct account *a;
+	struct fx x;
+
+	(void)state;
+	fx_load(&x, sys, "account x\nhost user.x\n");
+	x.req.name = "x";
+	a = fx_ok(&x);
+	assert_string_equal(a->host, "user.x");
+	assert_string_equal(a->conf_path, x.user->path);
+	account_free(a);
+	x.req.name = "s";
+	a = fx_ok(&x);
+	assert_string_equal(a->host, "sys.s");
+	assert_string_equal(a->conf_path, x.sys->path);
+	account_free(a);
+	x.req.name = "nope";
+	fx_fail(&x, FAIL_CONFIG, "account 'nope' not found in {U} or {S}");
+	fx_free(&x);
+	fx_load(&x, NULL, sys);
+	x.req.name = "nope";
+	fx_fail(&x, FAIL_CONFIG, "account 'nope' not found in {U}");
+	fx_free(&x);
+	fx_load(&x, NULL, NULL);
+	x.req.name = "nope";
+	fx_fail(&x, FAIL_CONFIG,
+	    "account 'nope' not found (no configuration file)");
+	fx_free(&x);
+}
+
+static void
+expect_from(struct fx *x, const char *from, const char *host)
+{
+	struct account *a;
+
+	x->req.from = from;
+	a = fx_ok(x);
+	assert_string_equal(a->host, host);
+	account_free(a);
+}
+
+static void
+test_select_from(void **state)
+{
+	struct fx x;
+
+	(void)state;
+	fx_load(&x, "account s\nhost hs\nfrom other@example.net\n"
+	    "account t\nhost ht\nfrom me@example.org\n",
+	    "defaults\nfrom d@example.com\naccount d\nhost hdef\n"
+	    "defaults\nfrom\n"
+	    "account a\nhost ha\nfrom me@example.org\n"
+	    "account g\nhost hg\nfrom *@shop.example\n"
+	    "account default\nhost hd\n");
+	expect_from(&x, "me@example.org", "ha");
+	expect_from(&x, "Me@Example.ORG", "ha");
+	expect_from(&x, "me+tag@example.org", "ha");
+	expect_from(&x, "sales@shop.example", "hg");
+	expect_from(&x, "other@example.net", "hs");
+	expect_from(&x, "d@example.com", "hdef");
+	expect_from(&x, "nobody@example.org", "hd");
+	x.req.name = "a";
+	expect_from(&x, "sales@shop.example", "ha");
+	fx_free(&x);
+}
+
+static void
+test_select_default(void **state)
+{
+	struct account *a;
+	struct fx x;
+
+	(void)state;
+	fx_load(&x, "account s\nhost hs\n", "account a\nhost h\n");
+	fx_fail(&x, FAIL_CONFIG, "no account given and no 'default' "
+	    "account in {U} or {S}");
+	fx_free(&x);
+	one_fail("account a\nhost h\n", "no account given and no "
+	    "'default' account in {U}");
+	fx_load(&x, "account default\nhost sysd\n", "account a\nhost h\n");
+	a = fx_ok(&x);
+	assert_string_equal(a->host, "sysd");
+	account_free(a);
+	fx_free(&x);
+	fx_load(&x, NULL, NULL);
+	fx_fail(&x, FAIL_CONFIG, "no account given and no 'default' "
+	    "account (no configuration file)");
+	fx_set(&x, "host", "h.example");
+	fx_set(&x, "port", "2525");
+	a = fx_ok(&x);
+	assert_string_equal(a->name, "cmdline");
+	assert_null(a->conf_path);
+	assert_string_equal(a->host, "h.example");
+	assert_int_equal(a->port, 2525);
+	account_free(a);
+	fx_free(&x);
+}
+
+static void
+test_overrides(void **state)
+{
+	struct account *a;
+	struct fx x;
+
+	(void)state;
+	fx_load(&x, NULL, "account default\nhost h\nuser u\ntls on\n"
+	    "port 587\nauth on\n");
+	fx_set(&x, "host", "o.example");
+	fx_set(&x, "auth", "off");
+	fx_set(&x, "user", "");
+	fx_set(&x, "tls_starttls", "off");
+	fx_set(&x, "port", "");
+	a = fx_ok(&x);
+	assert_string_equal(a->host, "o.example");
+	assert_null(a->user);
+	assert_int_equal(a->tls_starttls, 0);
+	assert_int_equal(a->port, 465);
+	account_free(a);
+	fx_set(&x, "bogus", "1");
+	fx_fail(&x, FAIL_USAGE, "unknown option --bogus");
+	x.keys[x.req.noverrides - 1] = "port";
+	x.vals[x.req.noverrides - 1] = "abc";
+	fx_fail(&x, FAIL_USAGE, "command line: port: 'abc' is not a number "
+	    "between 1 and 65535");
+	fx_free(&x);
+}
+
+static void
+test_port_rule(void **state)
+{
+	static const struct {
+		const char *extra;
+		int port;
+	} cases[] = {
+		{ "", 25 },
+		{ "tls on\n", 25 },
+		{ "tls on\ntls_starttls off\n", 465 },
+		{ "tls_starttls off\n", 25 },
+		{ "tls on\ntls_starttls off\nport 2465\n", 2465 },
+	};
+	struct account *a;
+	char *text;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < UTIL_ARRAY_LEN(cases); i++) {
+		text = xasprintf("account default\nhost h\n%s",
+		    cases[i].extra);
+		a = one(text);
+		assert_int_equal(a->port, cases[i].port);
+		account_free(a);
+		free(text);
+	}
+}
+
+static void
+test_typed_values(void **state)
+{
+	struct account *a = one("account default\nhost h\n");
+
+	(void)state;
+	assert_int_equal(a->tls, 0);
+	assert_int_equal(a->tls_starttls, 1);
+	assert_int_equal(a->tls_certcheck, 1);
+	assert_null(a->tls_trust_file);
+	assert_string_equal(a->domain, "localhost");
+	assert_int_equal(a->timeout_s, 300);
+	assert_int_equal(a->auth, ACCOUNT_AUTH_OFF);
+	assert_null(a->auth_mech);
+	assert_int_equal(a->auth_without_tls, 0);
+	assert_null(a->logfile);
+	assert_null(a->from);
+	assert_int_equal(a->password.kind, SECRET_NONE);
+	assert_string_equal(a->host_ascii, "h");
+	account_free(a);
+	a = one("account default\nhost h\ntls_trust_file system\n"
+	    "timeout off\nlogfile -\ndomain ex.org\ntls_certcheck off\n");
+	assert_null(a->tls_trust_file);
+	assert_int_equal(a->timeout_s, 300);
+	assert_string_equal(a->logfile, "-");
+	assert_string_equal(a->domain, "ex.org");
+	assert_int_equal(a->tls_certcheck, 0);
+	account_free(a);
+	a = one("account default\nhost h\ntls_trust_file /x/ca.pem\n"
+	    "timeout 30\nlogfile\ndomain\n");
+	assert_string_equal(a->tls_trust_file, "/x/ca.pem");
+	assert_int_equal(a->timeout_s, 30);
+	assert_null(a->logfile);
+	assert_string_equal(a->domain, "localhost");
+	account_free(a);
+}
+
+static const struct {
+	const char *text;
+	const char *want;	/* NULL: accepted */
+	enum account_auth auth;
+	const char *mech;
+} auth_cases[] = {
+	{ "auth on\n", "{U}:3: account 'default': auth on needs a user "
+	    "name; set user", 0, NULL },
+	{ "auth external\n", NULL, ACCOUNT_AUTH_MECH, "EXTERNAL" },
+	{ "auth gssapi\n", NULL, ACCOUNT_AUTH_MECH, "GSSAPI" },
+	{ "user u\nauth plain\n", "{U}:4: account 'default': auth plain "
+	    "would send the password in clear; set tls on or "
+	    "auth_without_tls on", 0, NULL },
+	{ "user u\nauth LOGIN\n", "{U}:4: account 'default': auth login "
+	    "would send the password in clear; set tls on or "
+	    "auth_without_tls on", 0, NULL },
+	{ "user u\nauth plain\nauth_without_tls\n", NULL, ACCOUNT_AUTH_MECH,
+	    "PLAIN" },
+	{ "user u\nauth plain\ntls on\n", NULL, ACCOUNT_AUTH_MECH, "PLAIN" },
+	{ "user u\nauth scram-sha-256\n", NULL, ACCOUNT_AUTH_MECH,
+	    "SCRAM-SHA-256" },
+	{ "user u\nauth\n", NULL, ACCOUNT_AUTH_AUTO, NULL },
+	{ "user u\nauth off\n", NULL, ACCOUNT_AUTH_OFF, NULL },
+};
+
+static void
+test_auth_checks(void **state)
+{
+	struct account *a;
+	char *text;
+	size_t i;
+	struct fx x;
+
+	(void)state;
+	for (i = 0; i < UTIL_ARRAY_LEN(auth_cases); i++) {
+		text = xasprintf("account default\nhost h\n%s",
+		    auth_cases[i].text);
+		if (auth_cases[i].want != NULL) {
+			one_fail(text, auth_cases[i].want);
+		} else {
+			a = one(text);
+			assert_int_equal(a->auth, auth_cases[i].auth);
+			if (auth_cases[i].mech == NULL)
+				assert_null(a->auth_mech);
+			else
+				assert_string_equal(a->auth_mech,
+				    auth_cases[i].mech);
+			account_free(a);
+		}
+		free(text);
+	}
+	one_fail("defaults\nauth plain\naccount default\nhost h\nuser u\n",
+	    "{U}:2: account 'default': auth plain would send the password "
+	    "in clear; set tls on or auth_without_tls on");
+	fx_load(&x, NULL, "account default\nhost h\nuser u\n");
+	fx_set(&x, "auth", "plain");
+	fx_fail(&x, FAIL_CONFIG, "account 'default': auth plain would send "
+	    "the password in clear; set tls on or auth_without_tls on");
+	fx_free(&x);
+}
+
+static void
+test_no_host(void **state)
+{
+	struct account *a;
+
+	(void)state;
+	one_fail("account default\nport 2\n",
+	    "{U}:1: account 'default': no host given");
+	a = one("defaults\nhost dh\naccount default\n");
+	assert_string_equal(a->host, "dh");
+	account_free(a);
+}
+
+static int
+lend_check(void *arg, const char *plaintext)
+{
+	assert_string_equal(plaintext, (const char *)arg);
+	return 7;
+}
+
+static void
+test_password(void **state)
+{
+	struct account *a = one("account default\nhost h\n"
+	    "password s3cr\"t\n");
+	struct secret_source copy;
+	struct secret *s;
+	struct failure f;
+
+	(void)state;
+	assert_int_equal(a->password.kind, SECRET_LITERAL);
+	assert_string_equal(a->password.arg, "s3cr\"t");
+	s = secret_fetch(&a->password, &f);
+	assert_non_null(s);
+	assert_int_equal(secret_lend(s, lend_check, "s3cr\"t"), 7);
+	secret_free(s);
+	secret_source_copy(&copy, &a->password);
+	assert_string_equal(copy.arg, "s3cr\"t");
+	secret_source_clear(&copy);
+	assert_int_equal(copy.kind, SECRET_NONE);
+	assert_null(copy.arg);
+	account_free(a);
+	copy.kind = SECRET_NONE;
+	assert_null(secret_fetch(&copy, &f));
+	assert_int_equal(f.cls, FAIL_CONFIG);
+	secret_free(NULL);
+	account_free(NULL);
+	conf_free(NULL);
+}
+
+static void
+test_idn(void **state)
+{
+	struct account *a = one("account default\nhost b\xc3\xbc"
+	    "cher.example\n");
+	struct failure f;
+	char *out;
+
+	(void)state;
+	assert_string_equal(a->host, "b\xc3\xbc" "cher.example");
+	assert_string_equal(a->host_ascii, "xn--bcher-kva.example");
+	account_free(a);
+	one_fail("account default\nhost \xe2\x98\x83.example\n",
+	    "{U}:2: account 'default': host '\xe2\x98\x83.example': "
+	    "cannot convert to ASCII: string contains a disallowed "
+	    "character");
+	assert_int_equal(idn_addr_to_ascii("u@b\xc3\xbc" "cher.example",
+	    &out, &f), 0);
+	assert_string_equal(out, "u@xn--bcher-kva.example");
+	free(out);
+	assert_int_equal(idn_addr_to_ascii("a@b.example", &out, &f), 0);
+	assert_string_equal(out, "a@b.example");
+	free(out);
+	assert_int_equal(idn_addr_to_ascii("j\xc3\xb6rg@example.org", &out,
+	    &f), -1);
+	assert_int_equal(f.cls, FAIL_DATA);
+	assert_null(out);
+	assert_int_equal(idn_is_ascii("abc"), 1);
+	assert_int_equal(idn_is_ascii("\xc3\xbc"), 0);
+}
+
+static int
+rm_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	(void)st;
+	(void)type;
+	(void)ftw;
+	return remove(path);
+}
+
+static int
+setup(void **state)
+{
+	const char *tmp = getenv("TMPDIR");
+
+	(void)state;
+	snprintf(tdir, sizeof(tdir), "%s/t_conf.XXXXXX",
+	    tmp != NULL && *tmp != '\0' ? tmp : "/tmp");
+	if (mkdtemp(tdir) == NULL)
+		return -1;
+	setenv("HOME", tdir, 1);
+	umask(022);
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	return nftw(tdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_grammar),
+		cmocka_unit_test(test_comment_not_value),
+		cmocka_unit_test(test_paths),
+		cmocka_unit_test(test_defaults_snapshot),
+		cmocka_unit_test(test_parents),
+		cmocka_unit_test(test_permissions),
+		cmocka_unit_test(test_missing_file),
+		cmocka_unit_test(test_long_line),
+		cmocka_unit_test(test_key_table),
+		cmocka_unit_test(test_user_path),
+		cmocka_unit_test(test_merge_layers),
+		cmocka_unit_test(test_parent_order),
+		cmocka_unit_test(test_select_name),
+		cmocka_unit_test(test_select_from),
+		cmocka_unit_test(test_select_default),
+		cmocka_unit_test(test_overrides),
+		cmocka_unit_test(test_port_rule),
+		cmocka_unit_test(test_typed_values),
+		cmocka_unit_test(test_auth_checks),
+		cmocka_unit_test(test_no_host),
+		cmocka_unit_test(test_password),
+		cmocka_unit_test(test_idn),
+	};
+
+	return cmocka_run_group_tests_name("conf", tests, setup, teardown);
+}
