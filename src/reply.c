@@ -16,7 +16,7 @@
 
 struct reply_reader {
 	struct reply *r;	/* the reply being assembled, or NULL */
-	size_t bytes;		/* text bytes so far, CRLF counted */
+	size_t bytes;		/* bytes so far, CRLF included */
 };
 
 struct reply_reader *
@@ -45,6 +45,19 @@ reply_free(struct reply *r)
 		free(r->lines[i]);
 	free(r->lines);
 	free(r);
+}
+
+struct reply *
+reply_dup(const struct reply *r)
+{
+	struct reply *c = xcalloc(1, sizeof(*c));
+	size_t i;
+
+	*c = *r;
+	c->lines = xcalloc(r->nlines ? r->nlines : 1, sizeof(char *));
+	for (i = 0; i < r->nlines; i++)
+		c->lines[i] = xstrdup(r->lines[i]);
+	return c;
 }
 
 int

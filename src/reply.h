@@ -42,6 +42,8 @@ enum reply_status reply_reader_push(struct reply_reader *rd,
     const char *line, size_t len, struct reply **out, struct failure *f);
 
 void reply_free(struct reply *r);
+/* A deep copy of r, freed with reply_free(). */
+struct reply *reply_dup(const struct reply *r);
 
 /* 2, 3, 4 or 5. */
 int reply_class(const struct reply *r);

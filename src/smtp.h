@@ -82,7 +82,7 @@ struct smtp_caps {
 	int enhancedstatuscodes;
 	int size;			/* SIZE was advertised */
 	long long size_max;		/* SIZE's limit, 0: none given */
-	char *auth;			/* mechanisms, space separated, or NULL */
+	char *auth;			/* "PLAIN LOGIN", or NULL */
 };
 
 struct smtp;
@@ -105,7 +105,8 @@ void smtp_on_auth_begin(struct smtp *s, const char *mech,
 void smtp_on_auth_step(struct smtp *s, const char *response,
     const struct failure *f);
 void smtp_on_body_sent(struct smtp *s);
-/* The connection broke or timed out; f says why. */
+/* The connection broke or timed out; f says why (a stage left at
+ * STAGE_NONE becomes the one the engine was in).  Nothing more is sent. */
 void smtp_on_io_error(struct smtp *s, const struct failure *f);
 
 /*
@@ -117,7 +118,8 @@ size_t smtp_reply_hide_from(const struct smtp *s);
 
 const struct smtp_caps *smtp_caps(const struct smtp *s);
 const struct failure *smtp_failure(const struct smtp *s);
-/* The final reply of the transaction (or the failing one), or NULL. */
+/* The final reply of the transaction (or the failing one), or NULL.
+ * 334 challenges are never kept, since the trace hides them. */
 const struct reply *smtp_last_reply(const struct smtp *s);
 /* Reply code each recipient got, 0 if none yet. */
 int smtp_rcpt_code(const struct smtp *s, size_t i);
