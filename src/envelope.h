@@ -2,9 +2,10 @@
  * envelope.h - who the message is from and to, on the wire.
  *
  * Contract: envelope_build() decides MAIL FROM (-f, else the account's
- * from; neither is FAIL_CONFIG as in msmtp) and the RCPT list (command line plus -t
- * recipients, de-duplicated case-insensitively, in first-seen order), and
- * refuses any address holding CR, LF, NUL or other control bytes or
+ * from; neither is FAIL_CONFIG as in msmtp) and the RCPT list (command
+ * line plus -t recipients, de-duplicated with the domain compared
+ * case-insensitively and the local part exactly, in first-seen order),
+ * and refuses any address holding CR, LF, NUL or other control bytes or
  * unbalanced "<>" (FAIL_USAGE for command-line input, FAIL_DATA for header
  * input).  No recipients: FAIL_USAGE.  It works on values only.
  */

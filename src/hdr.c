@@ -22,7 +22,7 @@ struct buf {
 static void
 buf_add(struct buf *b, const char *s, size_t n)
 {
-	if (b->len + n + 1 > b->cap) {
+	if (b->p == NULL || b->len + n + 1 > b->cap) {
 		b->cap = (b->len + n + 1) * 2;
 		b->p = xrealloc(b->p, b->cap);
 	}
@@ -51,9 +51,8 @@ enum scan_state {
 struct hdr_scanner {
 	enum scan_state	 state;
 	size_t		 line;		/* lines pushed so far */
-	char		*name;		/* field in progress, or NULL */
-	struct buf	 value, raw;
-	size_t		 first_line;
+	struct buf	 raw;		/* field in progress; empty if none */
+	size_t		 namelen, colon, first_line;	/* of that field */
 	struct hdr_field *ready;	/* complete, not yet taken */
 	int		 body_started;
 };
@@ -69,8 +68,6 @@ hdr_scanner_free(struct hdr_scanner *sc)
 {
 	if (sc == NULL)
 		return;
-	free(sc->name);
-	free(sc->value.p);
 	free(sc->raw.p);
 	hdr_field_free(sc->ready);
 	free(sc);
@@ -98,19 +95,23 @@ static void
 scan_complete(struct hdr_scanner *sc)
 {
 	struct hdr_field *fld;
-	char *v;
+	const char *v;
+	size_t i;
 
-	if (sc->name == NULL)
+	if (sc->raw.len == 0)
 		return;
 	fld = xcalloc(1, sizeof(*fld));
-	fld->name = sc->name;
-	fld->raw = buf_take(&sc->raw);
-	v = buf_take(&sc->value);
+	fld->name = xstrndup(sc->raw.p, sc->namelen);
 	/* The value may start on a continuation line. */
-	fld->value = xstrdup(v + strspn(v, " \t"));
-	free(v);
+	v = sc->raw.p + sc->colon + 1;
+	v += strspn(v, " \t\n");
+	fld->value = xmalloc(strlen(v) + 1);
+	for (i = 0; *v != '\0'; v++)
+		if (*v != '\n')
+			fld->value[i++] = *v;
+	fld->value[i] = '\0';
+	fld->raw = buf_take(&sc->raw);
 	fld->first_line = sc->first_line;
-	sc->name = NULL;
 	sc->ready = fld;
 }
 
@@ -132,22 +133,6 @@ scan_name(const char *line, size_t len, size_t *colon)
 	return i;
 }
 
-static void
-scan_start(struct hdr_scanner *sc, const char *line, size_t len,
-    size_t namelen, size_t colon)
-{
-	sc->name = xstrndup(line, namelen);
-	sc->first_line = sc->line;
-	buf_add(&sc->value, line + colon + 1, len - colon - 1);
-	buf_add(&sc->raw, line, len);
-}
-
-static int
-is_mbox_from(const char *line, size_t len)
-{
-	return len >= 5 && memcmp(line, "From ", 5) == 0;
-}
-
 enum hdr_event
 hdr_scanner_push(struct hdr_scanner *sc, const char *line, size_t len,
     struct failure *f)
@@ -155,37 +140,42 @@ hdr_scanner_push(struct hdr_scanner *sc, const char *line, size_t len,
 	size_t namelen, colon;
 
 	if (sc->ready != NULL) {
-		failure_set(f, FAIL_SOFTWARE, "header scanner: field not taken");
+		failure_set(f, FAIL_SOFTWARE,
+		    "header scanner: field not taken");
 		return HDR_ERROR;
 	}
 	if (sc->state == SCAN_ENDED)
 		return HDR_END;
 	sc->line++;
 	if (memchr(line, '\0', len) != NULL) {
-		failure_set(f, FAIL_DATA, "header line %zu: contains a NUL byte",
-		    sc->line);
+		failure_set(f, FAIL_DATA,
+		    "header line %zu: contains a NUL byte", sc->line);
 		return HDR_ERROR;
 	}
+	namelen = scan_name(line, len, &colon);
 	/*
 	 * An mbox "From " separator may lead the input (messages piped out
 	 * of a mailbox).  It is neither a field nor part of the message, so
-	 * it is dropped.
+	 * it is dropped.  "From : x" is a field in the obsolete syntax.
 	 */
-	if (sc->state == SCAN_START && is_mbox_from(line, len)) {
+	if (sc->state == SCAN_START && namelen == 0 && len >= 5 &&
+	    memcmp(line, "From ", 5) == 0) {
 		sc->state = SCAN_FIELDS;
 		return HDR_NONE;
 	}
 	sc->state = SCAN_FIELDS;
 	if (len > 0 && (line[0] == ' ' || line[0] == '\t') &&
-	    sc->name != NULL) {
-		buf_add(&sc->value, line, len);
+	    sc->raw.len > 0) {
 		buf_add(&sc->raw, "\n", 1);
 		buf_add(&sc->raw, line, len);
 		return HDR_NONE;
 	}
-	if ((namelen = scan_name(line, len, &colon)) > 0) {
+	if (namelen > 0) {
 		scan_complete(sc);
-		scan_start(sc, line, len, namelen, colon);
+		sc->namelen = namelen;
+		sc->colon = colon;
+		sc->first_line = sc->line;
+		buf_add(&sc->raw, line, len);
 		return sc->ready != NULL ? HDR_FIELD : HDR_NONE;
 	}
 	/* An empty line, or a line that belongs to the body. */
@@ -267,61 +257,24 @@ tok_add(struct parser *p, enum tok_type type, size_t pos, size_t len,
     int space)
 {
 	p->t = xreallocarray(p->t, p->n + 1, sizeof(*p->t));
-	p->t[p->n].type = type;
-	p->t[p->n].pos = pos;
-	p->t[p->n].len = len;
-	p->t[p->n].space = space;
-	p->n++;
+	p->t[p->n++] = (struct tok){ type, pos, len, space };
 }
 
 /*
- * Ends of the bracketed tokens opened at s[i]: the offset just past the
- * closing character, or 0 when it is missing.  Quoted pairs are skipped.
+ * Offset just past what s[i] opens ("quoted", (comment) or [literal]),
+ * skipping quoted pairs and nested comments; 0 when it is not closed.
  */
 static size_t
-lex_quoted(const char *s, size_t i)
+lex_span(const char *s, size_t i, char close)
 {
+	int depth = 1;
+
 	for (i++; s[i] != '\0'; i++) {
-		if (s[i] == '\\') {
-			if (s[++i] == '\0')
-				return 0;
-			continue;
-		}
-		if (s[i] == '"')
-			return i + 1;
-	}
-	return 0;
-}
-
-static size_t
-lex_comment(const char *s, size_t i)
-{
-	int depth = 0;
-
-	for (; s[i] != '\0'; i++) {
-		if (s[i] == '\\') {
-			if (s[++i] == '\0')
-				return 0;
-			continue;
-		}
-		if (s[i] == '(')
+		if (s[i] == '\\' && s[i + 1] != '\0')
+			i++;
+		else if (close == ')' && s[i] == '(')
 			depth++;
-		else if (s[i] == ')' && --depth == 0)
-			return i + 1;
-	}
-	return 0;
-}
-
-static size_t
-lex_literal(const char *s, size_t i)
-{
-	for (i++; s[i] != '\0' && s[i] != '['; i++) {
-		if (s[i] == '\\') {
-			if (s[++i] == '\0')
-				return 0;
-			continue;
-		}
-		if (s[i] == ']')
+		else if (s[i] == close && --depth == 0)
 			return i + 1;
 	}
 	return 0;
@@ -349,7 +302,7 @@ lex_one(struct parser *p, size_t *ip, int space)
 	size_t i = *ip, end;
 
 	if (s[i] == '"' || s[i] == '[') {
-		end = s[i] == '"' ? lex_quoted(s, i) : lex_literal(s, i);
+		end = lex_span(s, i, s[i] == '"' ? '"' : ']');
 		if (end == 0)
 			return perr(p, i, s[i] == '"' ?
 			    "unterminated quoted string" :
@@ -360,9 +313,8 @@ lex_one(struct parser *p, size_t *ip, int space)
 		end = i + 1;
 		tok_add(p, TOK_SPECIAL, i, 1, space);
 	} else if (strchr(")]\\", s[i]) != NULL) {
-		failure_set(p->f, FAIL_DATA, "unbalanced '%c' at position %zu",
-		    s[i], i + 1);
-		return -1;
+		return perr(p, i, s[i] == ')' ? "unbalanced ')'" :
+		    s[i] == ']' ? "unbalanced ']'" : "unexpected '\\'");
 	} else {
 		end = i + strcspn(s + i, " \t()<>[]:;@\\,\"");
 		tok_add(p, TOK_WORD, i, end - i, space);
@@ -385,7 +337,7 @@ lex(struct parser *p)
 			i++;
 			space = 1;
 		} else if (s[i] == '(') {
-			if ((end = lex_comment(s, i)) == 0)
+			if ((end = lex_span(s, i, ')')) == 0)
 				return perr(p, i, "unterminated comment");
 			i = end;
 			space = 1;
@@ -721,20 +673,12 @@ b64_add(struct buf *b, const unsigned char *s, size_t n)
 static size_t
 utf8_len(const unsigned char *s)
 {
-	size_t n, i;
+	size_t n = 1 + (s[0] >= 0xc0) + (s[0] >= 0xe0) + (s[0] >= 0xf0), i;
 
-	if (s[0] >= 0xf0 && s[0] <= 0xf7)
-		n = 4;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		n = 3;
-	else if (s[0] >= 0xc0 && s[0] <= 0xdf)
-		n = 2;
-	else
-		return 1;
-	for (i = 1; i < n; i++)
+	for (i = 1; i < n && s[0] < 0xf8; i++)
 		if ((s[i] & 0xc0) != 0x80)
 			return 1;
-	return n;
+	return s[0] < 0xf8 ? n : 1;
 }
 
 static char *

@@ -39,7 +39,10 @@ void hdr_scanner_free(struct hdr_scanner *sc);
  * the field in progress.  An empty line ends the header (HDR_END, after a
  * pending field has been taken).  A line that is neither a field nor a
  * continuation also ends the header: the line belongs to the body, and
- * hdr_scanner_body_started() returns 1 so the caller keeps it.
+ * hdr_scanner_body_started() returns 1 so the caller keeps it.  When
+ * the line that ends the header completes a field, push returns
+ * HDR_FIELD; once that field is taken, hdr_scanner_finish() (or any
+ * further push, which ignores its line) returns HDR_END.
  */
 enum hdr_event hdr_scanner_push(struct hdr_scanner *sc, const char *line,
     size_t len, struct failure *f);

@@ -1,0 +1,598 @@
+/*
+ * message.c - read the message once into a private spool file.
+ *
+ * Input is read in fixed chunks.  While in the header section, bytes are
+ * collected into lines and fed to the hdr.c scanner; kept fields are held
+ * in memory (bounded by MESSAGE_HEADER_MAX) because missing fields are
+ * added in front of them once the header has ended.  After that the body
+ * is converted to CRLF on the fly and streamed to the spool, so only the
+ * header and one chunk are ever in memory.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "hdr.h"
+#include "message.h"
+
+#define CHUNK (64 * 1024)
+
+struct buf {
+	char	*p;
+	size_t	 len, cap;
+};
+
+struct spool {
+	int	 fd;
+	char	*buf;		/* CHUNK bytes waiting to be written */
+	size_t	 len;
+	off_t	 size, max;
+	int	 eightbit;
+};
+
+struct reader {
+	const struct message_options *opt;
+	struct message		*msg;
+	struct spool		 sp;
+	struct hdr_scanner	*sc;
+	struct buf		 line;	/* header line being collected */
+	struct buf		 head;	/* kept fields, CRLF form */
+	size_t			 hdr_bytes;
+	size_t			 rcap;
+	int			 in_body;
+	int			 cr_pending;	/* body: CR, maybe LF next */
+	int			 at_bol;	/* body: at start of a line */
+	int			 has_date, has_from, has_msgid;
+};
+
+static void
+buf_add(struct buf *b, const char *s, size_t n)
+{
+	if (b->p == NULL || b->len + n + 1 > b->cap) {
+		b->cap = (b->len + n + 1) * 2;
+		b->p = xrealloc(b->p, b->cap);
+	}
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+}
+
+/* Spool output. */
+
+static int
+spool_open(struct spool *sp, const char *dir, struct failure *f)
+{
+	char *path;
+
+	if (dir == NULL || *dir == '\0')
+		dir = getenv("TMPDIR");
+	if (dir == NULL || *dir == '\0')
+		dir = "/tmp";
+	path = xasprintf("%s/postie.XXXXXX", dir);
+	sp->fd = mkostemp(path, O_CLOEXEC);
+	/* Unlinked at once: nothing is left behind on any exit path. */
+	if (sp->fd == -1 || unlink(path) == -1) {
+		failure_set(f, FAIL_CANTCREAT, "cannot create a spool file in "
+		    "%s: %s", dir, strerror(errno));
+		free(path);
+		return -1;
+	}
+	free(path);
+	sp->buf = xmalloc(CHUNK);
+	return 0;
+}
+
+static int
+spool_flush(struct spool *sp, struct failure *f)
+{
+	if (sp->len > 0 && util_write_all(sp->fd, sp->buf, sp->len) == -1) {
+		failure_set(f, FAIL_IO, "spool file: write: %s",
+		    strerror(errno));
+		return -1;
+	}
+	sp->len = 0;
+	return 0;
+}
+
+static int
+spool_put(struct spool *sp, const char *s, size_t n, struct failure *f)
+{
+	size_t i, k;
+
+	for (i = 0; i < n && !sp->eightbit; i++)
+		if ((unsigned char)s[i] >= 0x80)
+			sp->eightbit = 1;
+	sp->size += (off_t)n;
+	if (sp->max > 0 && sp->size > sp->max) {
+		failure_set(f, FAIL_DATA, "message exceeds the size limit of "
+		    "%lld bytes", (long long)sp->max);
+		return -1;
+	}
+	for (; n > 0; s += k, n -= k) {
+		if (sp->len == CHUNK && spool_flush(sp, f) == -1)
+			return -1;
+		k = n < CHUNK - sp->len ? n : CHUNK - sp->len;
+		memcpy(sp->buf + sp->len, s, k);
+		sp->len += k;
+	}
+	return 0;
+}
+
+/* Fields added in front of the header. */
+
+static int
+has_ctl(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return 1;
+	return 0;
+}
+
+/* Append "line" CRLF, folded at blanks to keep lines near 78 columns. */
+static void
+add_folded(struct buf *b, const char *line)
+{
+	size_t col = 0, w;
+	const char *p;
+
+	for (p = line; *p != '\0'; p += w) {
+		w = strcspn(p + 1, " ") + 1;
+		if (p != line && col > 0 && col + w > 78) {
+			buf_add(b, "\r\n", 2);
+			col = 0;
+		}
+		buf_add(b, p, w);
+		col += w;
+	}
+	buf_add(b, "\r\n", 2);
+}
+
+static void
+add_date(struct buf *b, time_t now)
+{
+	static const char days[7][4] = {
+		"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"
+	};
+	static const char months[12][4] = {
+		"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+		"Jul", "Aug", "Sep", "Oct", "Nov", "Dec"
+	};
+	struct tm tm;
+	long off;
+	char *s;
+
+	localtime_r(&now, &tm);
+	off = tm.tm_gmtoff / 60;
+	s = xasprintf("Date: %s, %d %s %04d %02d:%02d:%02d %c%02ld%02ld\r\n",
+	    days[tm.tm_wday], tm.tm_mday, months[tm.tm_mon],
+	    tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec,
+	    off < 0 ? '-' : '+', labs(off) / 60, labs(off) % 60);
+	buf_add(b, s, strlen(s));
+	free(s);
+}
+
+static int
+add_from(struct reader *r, struct buf *b, struct failure *f)
+{
+	const char *addr = r->opt->from_addr, *name = r->opt->full_name;
+	char *phrase, *line;
+
+	if (has_ctl(addr)) {
+		failure_set(f, FAIL_DATA, "From: address contains a line "
+		    "break or control character");
+		return -1;
+	}
+	if (name != NULL && *name != '\0') {
+		phrase = hdr_encode_phrase(name);
+		line = xasprintf("From: %s <%s>", phrase, addr);
+		free(phrase);
+	} else
+		line = xasprintf("From: %s", addr);
+	add_folded(b, line);
+	free(line);
+	free(r->msg->from);
+	r->msg->from = xstrdup(addr);
+	r->msg->added_from = 1;
+	return 0;
+}
+
+static int
+add_msgid(struct reader *r, struct buf *b, time_t now, struct failure *f)
+{
+	const char *domain = r->opt->msgid_domain;
+	unsigned char rnd[8];
+	char stamp[32];
+	struct tm tm;
+	ssize_t n;
+
+	if (domain == NULL)
+		domain = "localhost";
+	if (has_ctl(domain) || strpbrk(domain, " <>") != NULL) {
+		failure_set(f, FAIL_DATA, "Message-ID: unusable domain '%s'",
+		    domain);
+		return -1;
+	}
+	while ((n = getrandom(rnd, sizeof(rnd), 0)) == -1 && errno == EINTR)
+		continue;
+	if (n != (ssize_t)sizeof(rnd)) {
+		failure_set(f, FAIL_OS, "Message-ID: getrandom: %s",
+		    n == -1 ? strerror(errno) : "short read");
+		return -1;
+	}
+	gmtime_r(&now, &tm);
+	strftime(stamp, sizeof(stamp), "%Y%m%d%H%M%S", &tm);
+	r->msg->msgid = xasprintf("<%s.%02x%02x%02x%02x%02x%02x%02x%02x@%s>",
+	    stamp, rnd[0], rnd[1], rnd[2], rnd[3], rnd[4], rnd[5], rnd[6],
+	    rnd[7], domain);
+	buf_add(b, "Message-ID: ", 12);
+	buf_add(b, r->msg->msgid, strlen(r->msg->msgid));
+	buf_add(b, "\r\n", 2);
+	r->msg->added_msgid = 1;
+	return 0;
+}
+
+static int
+add_missing(struct reader *r, struct buf *b, struct failure *f)
+{
+	time_t now = time(NULL);
+
+	if (!r->has_date) {
+		add_date(b, now);
+		r->msg->added_date = 1;
+	}
+	if (!r->has_from && r->opt->from_addr != NULL &&
+	    add_from(r, b, f) == -1)
+		return -1;
+	if (!r->has_msgid && add_msgid(r, b, now, f) == -1)
+		return -1;
+	return 0;
+}
+
+/* Header fields. */
+
+static int
+collect_rcpts(struct reader *r, const struct hdr_field *fld,
+    struct failure *f)
+{
+	struct message *msg = r->msg;
+	struct hdr_addrlist list;
+	size_t i;
+
+	if (hdr_addrlist_parse(fld->value, &list, f) == -1) {
+		failure_prefix(f, "header line %zu: %s", fld->first_line,
+		    fld->name);
+		return -1;
+	}
+	for (i = 0; i < list.n; i++) {
+		if (msg->nrcpts == r->rcap) {
+			r->rcap = r->rcap ? r->rcap * 2 : 8;
+			msg->rcpts = xreallocarray(msg->rcpts, r->rcap,
+			    sizeof(*msg->rcpts));
+		}
+		msg->rcpts[msg->nrcpts++] = list.v[i].addr;
+		list.v[i].addr = NULL;
+	}
+	hdr_addrlist_clear(&list);
+	return 0;
+}
+
+/* The first addr-spec of From; a From that does not parse is only sent. */
+static void
+note_from(struct reader *r, const struct hdr_field *fld)
+{
+	struct hdr_addrlist list;
+
+	if (r->msg->from != NULL || hdr_addrlist_parse(fld->value, &list,
+	    NULL) == -1)
+		return;
+	if (list.n > 0) {
+		r->msg->from = list.v[0].addr;
+		list.v[0].addr = NULL;
+	}
+	hdr_addrlist_clear(&list);
+}
+
+static void
+note_msgid(struct reader *r, const struct hdr_field *fld)
+{
+	size_t len = strlen(fld->value);
+
+	while (len > 0 && (fld->value[len - 1] == ' ' ||
+	    fld->value[len - 1] == '\t'))
+		len--;
+	if (r->msg->msgid == NULL && len > 0)
+		r->msg->msgid = xstrndup(fld->value, len);
+}
+
+static int
+head_field(struct reader *r, const struct hdr_field *fld, struct failure *f)
+{
+	const char *p;
+
+	if ((hdr_name_is(fld, "To") || hdr_name_is(fld, "Cc") ||
+	    hdr_name_is(fld, "Bcc")) && r->opt->read_recipients &&
+	    collect_rcpts(r, fld, f) == -1)
+		return -1;
+	if (hdr_name_is(fld, "Bcc"))
+		return 0;
+	if (hdr_name_is(fld, "From")) {
+		r->has_from = 1;
+		note_from(r, fld);
+	} else if (hdr_name_is(fld, "Date"))
+		r->has_date = 1;
+	else if (hdr_name_is(fld, "Message-ID")) {
+		r->has_msgid = 1;
+		note_msgid(r, fld);
+	}
+	for (p = fld->raw; *p != '\0'; p++) {
+		if (*p == '\n')
+			buf_add(&r->head, "\r\n", 2);
+		else
+			buf_add(&r->head, p, 1);
+	}
+	buf_add(&r->head, "\r\n", 2);
+	return 0;
+}
+
+/*
+ * The header has ended: write the added fields, the kept ones, the blank
+ * line and, when a non-header line ended the header, that line as the
+ * first body line.
+ */
+static int
+head_end(struct reader *r, const char *body, size_t blen, struct failure *f)
+{
+	struct buf out = { 0 };
+	int rc;
+
+	if (add_missing(r, &out, f) == -1) {
+		free(out.p);
+		return -1;
+	}
+	if (r->head.len > 0)
+		buf_add(&out, r->head.p, r->head.len);
+	buf_add(&out, "\r\n", 2);
+	if (body != NULL) {
+		buf_add(&out, body, blen);
+		buf_add(&out, "\r\n", 2);
+	}
+	rc = spool_put(&r->sp, out.p, out.len, f);
+	free(out.p);
+	free(r->head.p);
+	memset(&r->head, 0, sizeof(r->head));
+	r->in_body = 1;
+	r->at_bol = 1;
+	return rc;
+}
+
+/* Handle the scanner's answer to one line, or to the end of input. */
+static int
+head_event(struct reader *r, enum hdr_event ev, int ended, const char *line,
+    size_t len, struct failure *f)
+{
+	struct hdr_field *fld;
+	int rc;
+
+	while (ev == HDR_FIELD) {
+		fld = hdr_scanner_take(r->sc);
+		rc = head_field(r, fld, f);
+		hdr_field_free(fld);
+		if (rc == -1)
+			return -1;
+		ev = ended ? hdr_scanner_finish(r->sc) : HDR_NONE;
+	}
+	if (ev == HDR_ERROR)
+		return -1;
+	if (ev != HDR_END)
+		return 0;
+	if (hdr_scanner_body_started(r->sc))
+		return head_end(r, line, len, f);
+	return head_end(r, NULL, 0, f);
+}
+
+static int
+head_line(struct reader *r, struct failure *f)
+{
+	size_t len = r->line.len;
+	enum hdr_event ev;
+
+	if (len > 0 && r->line.p[len - 1] == '\r')
+		len--;
+	ev = hdr_scanner_push(r->sc, r->line.p, len, f);
+	r->line.len = 0;
+	return head_event(r, ev, len == 0 ||
+	    hdr_scanner_body_started(r->sc), r->line.p, len, f);
+}
+
+/* Consume header bytes; *used tells where the body begins, if it does. */
+static int
+head_feed(struct reader *r, const char *p, size_t n, size_t *used,
+    struct failure *f)
+{
+	const char *nl;
+	size_t i = 0, take;
+
+	while (i < n && !r->in_body) {
+		nl = memchr(p + i, '\n', n - i);
+		take = nl != NULL ? (size_t)(nl - (p + i)) : n - i;
+		if (r->hdr_bytes + r->line.len + take > MESSAGE_HEADER_MAX) {
+			failure_set(f, FAIL_DATA, "message header exceeds "
+			    "1 MiB");
+			return -1;
+		}
+		buf_add(&r->line, p + i, take);
+		i += take;
+		if (nl == NULL)
+			break;
+		i++;
+		r->hdr_bytes += r->line.len + 1;
+		if (head_line(r, f) == -1)
+			return -1;
+	}
+	*used = i;
+	return 0;
+}
+
+/* Body: LF and CRLF become CRLF; a lone CR stays as it is. */
+
+static int
+body_feed(struct reader *r, const char *p, size_t n, struct failure *f)
+{
+	size_t i = 0, run;
+
+	while (i < n) {
+		if (r->cr_pending) {
+			r->cr_pending = 0;
+			if (p[i] == '\n') {
+				i++;
+				r->at_bol = 1;
+				if (spool_put(&r->sp, "\r\n", 2, f) == -1)
+					return -1;
+				continue;
+			}
+			r->at_bol = 0;
+			if (spool_put(&r->sp, "\r", 1, f) == -1)
+				return -1;
+		}
+		run = i;
+		while (run < n && p[run] != '\r' && p[run] != '\n')
+			run++;
+		if (run > i) {
+			r->at_bol = 0;
+			if (spool_put(&r->sp, p + i, run - i, f) == -1)
+				return -1;
+			i = run;
+		} else if (p[i++] == '\r')
+			r->cr_pending = 1;
+		else {
+			r->at_bol = 1;
+			if (spool_put(&r->sp, "\r\n", 2, f) == -1)
+				return -1;
+		}
+	}
+	return 0;
+}
+
+static int
+feed(struct reader *r, const char *p, size_t n, struct failure *f)
+{
+	size_t used = 0;
+
+	if (!r->in_body && head_feed(r, p, n, &used, f) == -1)
+		return -1;
+	if (r->in_body && used < n)
+		return body_feed(r, p + used, n - used, f);
+	return 0;
+}
+
+/* End of input: close the header or the last body line. */
+static int
+finish(struct reader *r, struct failure *f)
+{
+	if (!r->in_body && r->line.len > 0) {
+		r->hdr_bytes += r->line.len;
+		if (head_line(r, f) == -1)
+			return -1;
+	}
+	if (!r->in_body &&
+	    head_event(r, hdr_scanner_finish(r->sc), 1, NULL, 0, f) == -1)
+		return -1;
+	/* A CR right at the end is taken as the end of the last line. */
+	if (r->cr_pending || !r->at_bol) {
+		r->cr_pending = 0;
+		r->at_bol = 1;
+		return spool_put(&r->sp, "\r\n", 2, f);
+	}
+	return 0;
+}
+
+static int
+read_all(struct reader *r, int infd, struct failure *f)
+{
+	char *chunk = xmalloc(CHUNK);
+	ssize_t n;
+	int rc = 0;
+
+	for (;;) {
+		n = read(infd, chunk, CHUNK);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			failure_set(f, FAIL_IO, "reading the message: %s",
+			    strerror(errno));
+			rc = -1;
+		}
+		if (n <= 0)
+			break;
+		if ((rc = feed(r, chunk, (size_t)n, f)) == -1)
+			break;
+	}
+	free(chunk);
+	if (rc == 0)
+		rc = finish(r, f);
+	return rc;
+}
+
+int
+message_read(int infd, const struct message_options *opt,
+    struct message **out, struct failure *f)
+{
+	struct reader r = { .opt = opt };
+	int rc;
+
+	*out = NULL;
+	r.msg = xcalloc(1, sizeof(*r.msg));
+	r.msg->fd = -1;
+	r.sp.max = opt->max_size;
+	rc = spool_open(&r.sp, opt->tmpdir, f);
+	r.msg->fd = r.sp.fd;	/* closed by message_free() on failure */
+	if (rc == -1) {
+		message_free(r.msg);
+		return -1;
+	}
+	r.sc = hdr_scanner_new();
+	rc = read_all(&r, infd, f);
+	if (rc == 0)
+		rc = spool_flush(&r.sp, f);
+	if (rc == 0 && lseek(r.sp.fd, 0, SEEK_SET) == -1) {
+		failure_set(f, FAIL_IO, "spool file: seek: %s",
+		    strerror(errno));
+		rc = -1;
+	}
+	r.msg->size = r.sp.size;
+	r.msg->eightbit = r.sp.eightbit;
+	hdr_scanner_free(r.sc);
+	free(r.sp.buf);
+	free(r.line.p);
+	free(r.head.p);
+	if (rc == -1) {
+		message_free(r.msg);
+		return -1;
+	}
+	*out = r.msg;
+	return 0;
+}
+
+void
+message_free(struct message *msg)
+{
+	size_t i;
+
+	if (msg == NULL)
+		return;
+	if (msg->fd >= 0)
+		close(msg->fd);
+	free(msg->from);
+	free(msg->msgid);
+	for (i = 0; i < msg->nrcpts; i++)
+		free(msg->rcpts[i]);
+	free(msg->rcpts);
+	free(msg);
+}
