@@ -36,7 +36,7 @@ struct account {
 	struct secret_source password;
 	enum account_auth auth;
 	char *auth_mech;		/* upper case, for ACCOUNT_AUTH_MECH */
-	int auth_without_tls;		/* allow plaintext mechanisms in clear */
+	int auth_without_tls;		/* PLAIN/LOGIN allowed in clear */
 	int tls;
 	int tls_starttls;
 	char *tls_trust_file;		/* NULL: the system trust store */
