@@ -223,7 +223,8 @@ iobuf_read_line(struct iobuf *io, size_t max, const char **line,
 	ssize_t n;
 
 	for (;;) {
-		nl = memchr(io->in + io->in_off, '\n', io->in_len - io->in_off);
+		nl = io->in_len > io->in_off ? memchr(io->in + io->in_off,
+		    '\n', io->in_len - io->in_off) : NULL;
 		if (nl != NULL)
 			return iobuf_take_line(io, nl, max, line, len, f);
 		/* +1 for a CR that may precede the missing LF. */

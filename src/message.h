@@ -26,7 +26,7 @@ struct message_options {
 	const char *from_addr;		/* for an added From:, or NULL */
 	const char *full_name;		/* -F, or NULL */
 	const char *msgid_domain;	/* right side of an added Message-ID */
-	const char *tmpdir;		/* spool directory; NULL: $TMPDIR|/tmp */
+	const char *tmpdir;		/* spool dir; NULL: $TMPDIR, /tmp */
 	off_t max_size;			/* 0: unlimited */
 };
 
@@ -35,7 +35,7 @@ struct message {
 	off_t size;			/* bytes in the spool (CRLF form) */
 	char *from;			/* addr-spec of From:, or NULL */
 	char *msgid;			/* Message-ID value as sent, or NULL */
-	char **rcpts;			/* -t recipients (To, Cc, Bcc), in order */
+	char **rcpts;			/* -t recipients, header order */
 	size_t nrcpts;
 	int eightbit;			/* a byte >= 0x80 appears */
 	int added_from, added_date, added_msgid;

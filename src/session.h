@@ -17,7 +17,7 @@
 
 struct session_report {
 	struct failure fail;		/* cls FAIL_NONE when delivered */
-	char *last_reply;		/* last server reply, one line, or NULL */
+	char *last_reply;		/* last server reply, or NULL */
 	int tls;			/* TLS was in use */
 	int auth;			/* authenticated */
 	char *tls_summary;		/* or NULL */
