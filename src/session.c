@@ -184,7 +184,7 @@ session_body(struct session *s)
 {
 	struct failure f;
 
-	log_debug("--> (%lld bytes of message, dot-stuffed)",
+	log_debug("sending the message (%lld bytes, dot-stuffed)",
 	    (long long)s->msg->size);
 	if (lseek(s->msg->fd, 0, SEEK_SET) < 0 ||
 	    iobuf_write_body(s->io, s->msg->fd, s->msg->size, &f) < 0) {

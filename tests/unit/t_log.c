@@ -1,0 +1,113 @@
+/*
+ * t_log.c - the logfile line and the redacting protocol trace.
+ */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include "log.h"
+
+static void
+test_record_success(void **state)
+{
+	struct log_record r = { "smtp.example.org", 1, 1, "shop@example.org",
+	    "shop@example.org", "a@example.net,b@example.net", 2048,
+	    "250", "250 2.0.0 Ok: queued as 4F", NULL, "<id@example.org>", 0 };
+	char *line = log_record_format(&r);
+
+	(void)state;
+	assert_string_equal(line, "host=smtp.example.org tls=on auth=on "
+	    "user=shop@example.org from=shop@example.org "
+	    "recipients=a@example.net,b@example.net mailsize=2048 "
+	    "msgid=<id@example.org> smtpstatus=250 "
+	    "smtpmsg='250 2.0.0 Ok: queued as 4F' exitcode=EX_OK");
+	free(line);
+}
+
+static void
+test_record_failure_quotes(void **state)
+{
+	struct log_record r = { "h", 0, 0, NULL, "f@x", "r@x", 10, "550",
+	    "550 it's\r\nbad", "h: recipient <r@x> refused", NULL,
+	    EX_DATAERR };
+	char *line = log_record_format(&r);
+
+	(void)state;
+	/* A quote or line break in a server text cannot break the line. */
+	assert_null(strchr(line, '\n'));
+	assert_non_null(strstr(line, "smtpmsg='550 it\"s??bad'"));
+	assert_non_null(strstr(line, "errormsg='h: recipient <r@x> "
+	    "refused' exitcode=EX_DATAERR"));
+	assert_non_null(strstr(line, "user=(none)"));
+	free(line);
+}
+
+static void
+test_exit_names(void **state)
+{
+	(void)state;
+	assert_string_equal(log_exit_name(EX_TEMPFAIL), "EX_TEMPFAIL");
+	assert_string_equal(log_exit_name(EX_NOPERM), "EX_NOPERM");
+	assert_string_equal(log_exit_name(3), "EX_UNKNOWN");
+}
+
+/* Capture what log_proto prints on stderr. */
+static char *
+trace(const char *line, size_t hide_from)
+{
+	static char buf[256];
+	FILE *tmp = tmpfile();
+	int saved = dup(STDERR_FILENO);
+	size_t n;
+
+	assert_non_null(tmp);
+	fflush(stderr);
+	dup2(fileno(tmp), STDERR_FILENO);
+	log_proto(LOG_DIR_OUT, line, strlen(line), hide_from);
+	fflush(stderr);
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	rewind(tmp);
+	n = fread(buf, 1, sizeof(buf) - 1, tmp);
+	buf[n] = '\0';
+	fclose(tmp);
+	return buf;
+}
+
+static void
+test_proto_redaction(void **state)
+{
+	(void)state;
+	log_set_debug(1);
+	assert_string_equal(trace("AUTH PLAIN AGEAYg==", 11),
+	    "--> AUTH PLAIN <hidden>\n");
+	assert_string_equal(trace("c2VjcmV0", 0), "--> <hidden>\n");
+	assert_string_equal(trace("MAIL FROM:<a@b>", LOG_SHOW_ALL),
+	    "--> MAIL FROM:<a@b>\n");
+	assert_string_equal(trace("a\033[2Jb", LOG_SHOW_ALL),
+	    "--> a\\x1b[2Jb\n");
+	log_set_debug(0);
+	assert_string_equal(trace("AUTH PLAIN AGEAYg==", LOG_SHOW_ALL), "");
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_record_success),
+		cmocka_unit_test(test_record_failure_quotes),
+		cmocka_unit_test(test_exit_names),
+		cmocka_unit_test(test_proto_redaction),
+	};
+
+	return cmocka_run_group_tests_name("log", tests, NULL, NULL);
+}
