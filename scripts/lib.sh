@@ -41,7 +41,9 @@ build() {
 	fi
 	if [ ! -x "$top/configure" ] || [ "$top/configure.ac" -nt "$top/configure" ] ||
 		[ "$top/Makefile.am" -nt "$top/Makefile.in" ]; then
-		(cd "$top" && autoreconf -fi >/dev/null 2>&1) || {
+		# Builds in several directories may start at once.
+		(cd "$top" && flock "$top/.autoreconf.lock" \
+			autoreconf -fi >/dev/null 2>&1) || {
 			(cd "$top" && autoreconf -fi)
 			return 1
 		}
