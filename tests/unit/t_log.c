@@ -19,9 +19,12 @@
 static void
 test_record_success(void **state)
 {
-	struct log_record r = { "smtp.example.org", 1, 1, "shop@example.org",
-	    "shop@example.org", "a@example.net,b@example.net", 2048,
-	    "250", "250 2.0.0 Ok: queued as 4F", NULL, "<id@example.org>", 0 };
+	struct log_record r = { .host = "smtp.example.org", .tls = 1,
+	    .auth = 1, .user = "shop@example.org",
+	    .from = "shop@example.org",
+	    .recipients = "a@example.net,b@example.net", .mailsize = 2048,
+	    .smtpstatus = "250", .smtpmsg = "250 2.0.0 Ok: queued as 4F",
+	    .msgid = "<id@example.org>", .exitcode = 0 };
 	char *line = log_record_format(&r);
 
 	(void)state;
@@ -36,9 +39,11 @@ test_record_success(void **state)
 static void
 test_record_failure_quotes(void **state)
 {
-	struct log_record r = { "h", 0, 0, NULL, "f@x", "r@x", 10, "550",
-	    "550 it's\r\nbad", "h: recipient <r@x> refused", NULL,
-	    EX_DATAERR };
+	struct log_record r = { .host = "h", .from = "f@x",
+	    .recipients = "r@x", .mailsize = 10, .smtpstatus = "550",
+	    .smtpmsg = "550 it's\r\nbad",
+	    .errormsg = "h: recipient <r@x> refused",
+	    .exitcode = EX_DATAERR };
 	char *line = log_record_format(&r);
 
 	(void)state;
