@@ -21,6 +21,9 @@
 struct iobuf {
 	const struct transport *t;
 	int timeout_ms;
+	long long end_ms;		/* overall deadline, 0: none */
+	size_t longest;			/* longest line of the last body */
+	size_t line_len;		/* length of the body line so far */
 	char *in;
 	size_t in_off, in_len, in_cap;
 	char *out;
@@ -65,6 +68,27 @@ iobuf_input_pending(const struct iobuf *io)
 	return io->in_len - io->in_off;
 }
 
+void
+iobuf_set_deadline(struct iobuf *io, long long end_ms)
+{
+	io->end_ms = end_ms;
+}
+
+long long
+iobuf_deadline(const struct iobuf *io)
+{
+	return io->end_ms;
+}
+
+/* The deadline of one operation: the step timeout or the overall one. */
+static long long
+iobuf_op_deadline(const struct iobuf *io)
+{
+	long long d = util_now_ms() + io->timeout_ms;
+
+	return io->end_ms > 0 && io->end_ms < d ? io->end_ms : d;
+}
+
 static int
 iobuf_wait(const struct iobuf *io, short events, long long deadline,
     struct failure *f)
@@ -89,8 +113,12 @@ iobuf_wait(const struct iobuf *io, short events, long long deadline,
 			return -1;
 		}
 	}
-	failure_set(f, FAIL_NET_TEMP, "timed out after %d s waiting for the "
-	    "server", io->timeout_ms / 1000);
+	if (io->end_ms > 0 && deadline >= io->end_ms)
+		failure_set(f, FAIL_NET_TEMP, "timed out: the session is over "
+		    "its overall time limit");
+	else
+		failure_set(f, FAIL_NET_TEMP, "timed out after %d s waiting "
+		    "for the server", io->timeout_ms / 1000);
 	return -1;
 }
 
@@ -129,7 +157,7 @@ static int
 iobuf_write_raw(struct iobuf *io, const char *buf, size_t len,
     struct failure *f)
 {
-	long long deadline = util_now_ms() + io->timeout_ms;
+	long long deadline = iobuf_op_deadline(io);
 	ssize_t n;
 
 	while (len > 0) {
@@ -218,7 +246,7 @@ int
 iobuf_read_line(struct iobuf *io, size_t max, const char **line,
     size_t *len, struct failure *f)
 {
-	long long deadline = util_now_ms() + io->timeout_ms;
+	long long deadline = iobuf_op_deadline(io);
 	char *nl;
 	ssize_t n;
 
@@ -239,6 +267,29 @@ iobuf_read_line(struct iobuf *io, size_t max, const char **line,
 		if (n < 0)
 			return -1;
 		io->in_len += (size_t)n;
+	}
+}
+
+/* Keep track of the longest line (without CRLF) across chunks. */
+static void
+iobuf_measure(struct iobuf *io, const char *p, size_t n)
+{
+	const char *end = p + n, *nl;
+	size_t k;
+
+	for (; p < end; p = nl + 1) {
+		nl = memchr(p, '\n', (size_t)(end - p));
+		if (nl == NULL) {
+			io->line_len += (size_t)(end - p);
+			return;
+		}
+		k = io->line_len + (size_t)(nl - p);
+		/* The spool's lines end in CRLF; the CR is not counted. */
+		if (k > 0)
+			k--;
+		if (k > io->longest)
+			io->longest = k;
+		io->line_len = 0;
 	}
 }
 
@@ -269,13 +320,19 @@ iobuf_stuff_chunk(struct iobuf *io, const char *p, size_t n, int *bol,
 	return 0;
 }
 
-int
-iobuf_write_body(struct iobuf *io, int fd, off_t size, struct failure *f)
+/*
+ * Send size bytes from fd in bounded chunks, dot-stuffed with the final
+ * ".\r\n" when stuff is set, else exactly as they are (BDAT).
+ */
+static int
+iobuf_send_file(struct iobuf *io, int fd, off_t size, int stuff,
+    struct failure *f)
 {
 	char *chunk = xmalloc(IOBUF_CHUNK);
 	int bol = 1, rc = -1;
 	ssize_t n;
 
+	io->longest = io->line_len = 0;
 	while (size > 0) {
 		n = read(fd, chunk, size < IOBUF_CHUNK ? (size_t)size :
 		    IOBUF_CHUNK);
@@ -286,18 +343,39 @@ iobuf_write_body(struct iobuf *io, int fd, off_t size, struct failure *f)
 			    "%s", n < 0 ? strerror(errno) : "truncated");
 			goto out;
 		}
-		if (iobuf_stuff_chunk(io, chunk, (size_t)n, &bol, f) < 0)
+		iobuf_measure(io, chunk, (size_t)n);
+		if ((stuff ? iobuf_stuff_chunk(io, chunk, (size_t)n, &bol, f) :
+		    iobuf_write(io, chunk, (size_t)n, f)) < 0)
 			goto out;
 		size -= n;
 	}
-	if (!bol && iobuf_write(io, "\r\n", 2, f) < 0)
+	if (stuff && !bol && iobuf_write(io, "\r\n", 2, f) < 0)
 		goto out;
-	if (iobuf_write(io, ".\r\n", 3, f) < 0)
+	if (stuff && iobuf_write(io, ".\r\n", 3, f) < 0)
 		goto out;
 	rc = iobuf_flush(io, f);
 out:
 	free(chunk);
 	return rc;
+}
+
+int
+iobuf_write_body(struct iobuf *io, int fd, off_t size, struct failure *f)
+{
+	return iobuf_send_file(io, fd, size, 1, f);
+}
+
+int
+iobuf_write_raw_body(struct iobuf *io, int fd, off_t size,
+    struct failure *f)
+{
+	return iobuf_send_file(io, fd, size, 0, f);
+}
+
+size_t
+iobuf_longest_line(const struct iobuf *io)
+{
+	return io->longest > io->line_len ? io->longest : io->line_len;
 }
 
 static ssize_t

@@ -70,6 +70,24 @@ int iobuf_flush(struct iobuf *io, struct failure *f);
 int iobuf_write_body(struct iobuf *io, int fd, off_t size,
     struct failure *f);
 
+/*
+ * Send exactly size bytes from fd (from its current offset) unchanged, in
+ * bounded chunks, and flush: the data of "BDAT size LAST".
+ */
+int iobuf_write_raw_body(struct iobuf *io, int fd, off_t size,
+    struct failure *f);
+
+/* The longest line (without its CRLF) of the body written last. */
+size_t iobuf_longest_line(const struct iobuf *io);
+
+/*
+ * An overall deadline (util_now_ms() time, 0 for none) that caps the
+ * deadline of every operation, so that a server answering each step just
+ * in time cannot stretch the session without end.
+ */
+void iobuf_set_deadline(struct iobuf *io, long long end_ms);
+long long iobuf_deadline(const struct iobuf *io);
+
 /* Create a transport over a plain non-blocking fd (tests, net.c). */
 void iobuf_fd_transport(struct transport *t, int fd);
 

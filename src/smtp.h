@@ -15,15 +15,25 @@
  *                       act.text, then smtp_on_auth_step()
  *   SMTP_ACT_BODY       send the message dot-stuffed with the final
  *                       ".", then smtp_on_body_sent()
+ *   SMTP_ACT_CHUNK      send exactly cfg->size bytes of the message as
+ *                       they are (after "BDAT n LAST"), nothing else,
+ *                       then smtp_on_body_sent()
  *   SMTP_ACT_DONE       the message was accepted; QUIT is queued, the
  *                       driver sends it and need not wait for 221
  *   SMTP_ACT_FAIL       smtp_failure() says why; anything queued
  *                       (QUIT, RSET) is still to be sent
  *
  * With PIPELINING, MAIL FROM, every RCPT TO and (for a single recipient)
- * DATA are queued together and answered by successive READs.  With
- * several recipients DATA waits for the RCPT replies: all-or-nothing
- * delivery must be able to abort before the server takes the message.
+ * DATA, or BDAT with the message under CHUNKING, are queued together and
+ * answered by successive READs.  With several recipients DATA or BDAT
+ * waits for the RCPT replies: all-or-nothing delivery must be able to
+ * abort before the server takes the message.  An aborted transaction is
+ * ended with RSET before QUIT.
+ *
+ * Extensions are used only when EHLO offered them: SIZE, BODY=8BITMIME,
+ * SMTPUTF8 (when cfg->utf8; otherwise the ASCII address forms, or
+ * FAIL_DATA with cfg->downgrade_error), DSN (FAIL_NOCAP when asked for
+ * and not offered), CHUNKING.
  *
  * Redaction: act.hide_from is the offset in act.text from which the
  * trace must hide the line (LOG_SHOW_ALL when nothing is secret), and
@@ -38,6 +48,7 @@
 #include <stddef.h>
 
 #include "reply.h"
+#include "smtp_ext.h"
 #include "util.h"
 
 enum smtp_action_type {
@@ -47,6 +58,7 @@ enum smtp_action_type {
 	SMTP_ACT_AUTH_BEGIN,
 	SMTP_ACT_AUTH_STEP,
 	SMTP_ACT_BODY,
+	SMTP_ACT_CHUNK,
 	SMTP_ACT_DONE,
 	SMTP_ACT_FAIL,
 	SMTP_ACT_LAST
@@ -62,27 +74,23 @@ struct smtp_config {
 	const char *helo_domain;	/* EHLO argument */
 	int tls_active;			/* implicit TLS is already up */
 	int starttls;			/* STARTTLS is required */
+	int starttls_optional;		/* ... unless it is not offered */
 	int auth;			/* authenticate before MAIL */
 	const char *from;		/* reverse path without <> */
 	char *const *rcpts;		/* forward paths without <> */
 	size_t nrcpts;
 	int eightbit;			/* add BODY=8BITMIME if offered */
-	long long size;			/* message size for SIZE=, 0 unknown */
-};
-
-/* What EHLO said; valid after the (last) EHLO reply. */
-struct smtp_caps {
-	int esmtp;			/* EHLO succeeded (else HELO) */
-	int pipelining;
-	int starttls;
-	int eightbitmime;
-	int smtputf8;
-	int chunking;
-	int dsn;
-	int enhancedstatuscodes;
-	int size;			/* SIZE was advertised */
-	long long size_max;		/* SIZE's limit, 0: none given */
-	char *auth;			/* "PLAIN LOGIN", or NULL */
+	long long size;			/* exact spool size: SIZE=, BDAT */
+	int utf8;			/* envelope or header holds UTF-8 */
+	/* The addresses with A-label domains, used when SMTPUTF8 is not;
+	 * NULL: the same as from/rcpts.  downgrade_error: why some address
+	 * has no ASCII form (a UTF-8 local part), or NULL. */
+	const char *from_ascii;
+	char *const *rcpts_ascii;
+	const char *downgrade_error;
+	const char *dsn_notify;		/* NOTIFY= value, or NULL */
+	const char *dsn_return;		/* RET= value, or NULL */
+	const char *envid;		/* ENVID (sent as xtext), or NULL */
 };
 
 struct smtp;

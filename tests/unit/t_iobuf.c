@@ -126,6 +126,36 @@ test_deadline(void **state)
 	close(p[1]);
 }
 
+/* The overall deadline cuts a step short and says so. */
+static void
+test_overall_deadline(void **state)
+{
+	int p[2];
+	struct memt m = { NULL, 0, NULL, 0, -1 };
+	struct transport t = { &mem_ops, &m, -1 };
+	struct iobuf *io;
+	struct failure f;
+	const char *line;
+	size_t len;
+	long long t0;
+
+	(void)state;
+	assert_int_equal(pipe(p), 0);
+	m.fd = p[0];
+	t.fd = p[0];
+	io = iobuf_new(&t, 5000);
+	t0 = util_now_ms();
+	iobuf_set_deadline(io, t0 + 200);
+	assert_int_equal(iobuf_deadline(io), t0 + 200);
+	assert_int_equal(iobuf_read_line(io, 100, &line, &len, &f), -1);
+	assert_int_equal(f.cls, FAIL_NET_TEMP);
+	assert_non_null(strstr(f.text, "overall time limit"));
+	assert_true(util_now_ms() - t0 < 2000);
+	iobuf_free(io);
+	close(p[0]);
+	close(p[1]);
+}
+
 static void
 test_switch_discards(void **state)
 {
@@ -189,6 +219,53 @@ check_body(const char *body, size_t len)
 	iobuf_free(io);
 }
 
+/* BDAT: the bytes as they are, no final dot; the longest line measured
+ * across chunk boundaries. */
+static void
+check_raw(const char *body, size_t len, size_t longest)
+{
+	struct memt m = { NULL, 0, NULL, 0, -1 };
+	struct transport t = { &mem_ops, &m, -1 };
+	struct iobuf *io = iobuf_new(&t, 1000);
+	char path[] = "/tmp/t_iobuf.XXXXXX";
+	struct failure f;
+	int fd = mkstemp(path);
+
+	assert_true(fd >= 0);
+	unlink(path);
+	assert_int_equal(util_write_all(fd, body, len), 0);
+	assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
+	assert_int_equal(iobuf_write_raw_body(io, fd, (off_t)len, &f), 0);
+	assert_int_equal(m.out_len, len);
+	if (len > 0)
+		assert_memory_equal(m.out, body, len);
+	assert_int_equal(iobuf_longest_line(io), longest);
+	free(m.out);
+	close(fd);
+	iobuf_free(io);
+}
+
+static void
+test_raw_body(void **state)
+{
+	size_t len = 3 * 64 * 1024, off;
+	char *body = xmalloc(len);
+
+	(void)state;
+	check_raw(".\r\n..x\r\nabc\r\n", 14, 3);
+	check_raw("", 0, 0);
+	check_raw("no newline", 10, 10);
+	/* One long line crossing the 64 KiB read boundary at each offset. */
+	for (off = 64 * 1024 - 3; off <= 64 * 1024 + 3; off++) {
+		memset(body, 'a', len);
+		memcpy(body + 10, "\r\n", 2);
+		memcpy(body + off, "\r\n", 2);
+		memcpy(body + len - 2, "\r\n", 2);
+		check_raw(body, len, len - 2 - (off + 2));
+	}
+	free(body);
+}
+
 /* Put "\r\n." at every offset around the 64 KiB read boundary. */
 static void
 test_stuffing_at_chunk_boundaries(void **state)
@@ -225,6 +302,8 @@ main(void)
 		cmocka_unit_test(test_lines_crlf_and_lf),
 		cmocka_unit_test(test_line_too_long),
 		cmocka_unit_test(test_deadline),
+		cmocka_unit_test(test_overall_deadline),
+		cmocka_unit_test(test_raw_body),
 		cmocka_unit_test(test_switch_discards),
 		cmocka_unit_test(test_stuffing_small),
 		cmocka_unit_test(test_stuffing_at_chunk_boundaries),

@@ -43,6 +43,7 @@ struct smtp_case {
 	int code;
 	const char *text;		/* failure text, NULL: not checked */
 	void (*check)(const struct smtp *);
+	void (*setup)(struct smtp_config *);	/* more settings */
 };
 
 #define L(...) ((const char *const[]){ __VA_ARGS__, NULL })
@@ -56,6 +57,7 @@ struct smtp_case {
 #define OK "250 2.0.0 ok"
 #define GO "354 go ahead"
 #define QUEUED "250 2.0.0 queued as 1234"
+#define RESET "250 2.0.0 reset"
 #define THREE L("bob@example.net", "carol@example.net", "dave@example.net")
 #define TWO L("bob@example.net", "carol@example.net")
 
@@ -138,33 +140,80 @@ check_caps_forgotten(const struct smtp *s)
 	assert_null(smtp_caps(s)->auth);
 }
 
+/* The envelope of "jörg@bücher.example" to "bob@straße.example". */
+static char *const utf8_rcpts[] = { "bob@stra\xc3\x9f" "e.example" };
+static char *const utf8_rcpts_ascii[] = { "bob@xn--strae-oqa.example" };
+
+static void
+setup_utf8(struct smtp_config *cfg)
+{
+	cfg->utf8 = 1;
+	cfg->from = "j\xc3\xb6rg@b\xc3\xbc" "cher.example";
+	cfg->from_ascii = "j\xc3\xb6rg@xn--bcher-kva.example";
+	cfg->rcpts = utf8_rcpts;
+	cfg->rcpts_ascii = utf8_rcpts_ascii;
+	cfg->downgrade_error = "address 'j\xc3\xb6rg@...': the local part "
+	    "is not ASCII and cannot be converted";
+}
+
+/* Only the domains are non-ASCII: A-labels do without SMTPUTF8. */
+static void
+setup_utf8_domains(struct smtp_config *cfg)
+{
+	setup_utf8(cfg);
+	cfg->from = "alice@b\xc3\xbc" "cher.example";
+	cfg->from_ascii = "alice@xn--bcher-kva.example";
+	cfg->downgrade_error = NULL;
+}
+
+/* UTF-8 in the header only: the addresses are ASCII. */
+static void
+setup_utf8_header(struct smtp_config *cfg)
+{
+	cfg->utf8 = 1;
+}
+
+static void
+setup_dsn(struct smtp_config *cfg)
+{
+	cfg->dsn_notify = "FAILURE,DELAY";
+	cfg->dsn_return = "HDRS";
+	cfg->envid = "id+1=x y";
+}
+
+static void
+setup_chunk_size(struct smtp_config *cfg)
+{
+	cfg->size = 321;
+}
+
 static const struct smtp_case cases[] = {
 	{ "no_pipelining", 0, 0, 0, 0, TWO,
 	    L(GREET, "250-mx.example", "250 8BITMIME", OK, OK, OK, GO,
 	    QUEUED),
 	    L("READ", EHLO, "READ", MAIL, "READ", RCPT, "READ", RCPT2,
 	    "READ", "SEND DATA", "READ", "BODY", "READ", "SEND QUIT", "DONE"),
-	    FAIL_NONE, STAGE_NONE, 0, "", check_last_reply_done },
+	    FAIL_NONE, STAGE_NONE, 0, "", check_last_reply_done, NULL },
 	{ "pipelining_one_rcpt", 0, 0, 0, 0, NULL,
 	    L(GREET, "250-mx.example", "250 PIPELINING", OK, OK, GO, QUEUED),
 	    L("READ", EHLO, "READ", MAIL, RCPT, "SEND DATA", "READ", "READ",
 	    "READ", "BODY", "READ", "SEND QUIT", "DONE"),
-	    FAIL_NONE, STAGE_NONE, 0, "", NULL },
+	    FAIL_NONE, STAGE_NONE, 0, "", NULL, NULL },
 	{ "pipelining_three_rcpts", 0, 0, 0, 0, THREE,
 	    L(GREET, "250-mx.example", "250 PIPELINING", OK, OK, OK, OK, GO,
 	    QUEUED),
 	    L("READ", EHLO, "READ", MAIL, RCPT, RCPT2, RCPT3, "READ", "READ",
 	    "READ", "READ", "SEND DATA", "READ", "BODY", "READ", "SEND QUIT",
 	    "DONE"),
-	    FAIL_NONE, STAGE_NONE, 0, "", NULL },
+	    FAIL_NONE, STAGE_NONE, 0, "", NULL, NULL },
 	{ "pipelining_one_of_three_refused", 0, 0, 0, 0, THREE,
 	    L(GREET, "250-mx.example", "250 PIPELINING", OK, OK,
-	    "550 5.1.1 <carol@example.net>: no such user", OK),
+	    "550 5.1.1 <carol@example.net>: no such user", OK, RESET),
 	    L("READ", EHLO, "READ", MAIL, RCPT, RCPT2, RCPT3, "READ", "READ",
-	    "READ", "READ", "SEND QUIT", "FAIL"),
+	    "READ", "READ", "SEND RSET", "READ", "SEND QUIT", "FAIL"),
 	    FAIL_SMTP, STAGE_RCPT, 550, "recipient <carol@example.net> "
 	    "refused: 550 5.1.1 <carol@example.net>: no such user",
-	    check_rcpt_codes },
+	    check_rcpt_codes, NULL },
 	{ "pipelining_mail_refused", 0, 0, 0, 0, TWO,
 	    L(GREET, "250-mx.example", "250 PIPELINING",
 	    "553 5.7.1 sender rejected", "503 5.5.1 need MAIL",
@@ -172,27 +221,29 @@ static const struct smtp_case cases[] = {
 	    L("READ", EHLO, "READ", MAIL, RCPT, RCPT2, "READ", "READ",
 	    "READ", "SEND QUIT", "FAIL"),
 	    FAIL_SMTP, STAGE_MAIL, 553, "sender <alice@example.org> refused: "
-	    "553 5.7.1 sender rejected", NULL },
+	    "553 5.7.1 sender rejected", NULL, NULL },
 	{ "pipelined_refused_data_503", 0, 0, 0, 0, NULL,
 	    L(GREET, "250-mx.example", "250 PIPELINING", OK,
-	    "550 5.1.1 unknown", "503 5.5.1 no valid recipients"),
+	    "550 5.1.1 unknown", "503 5.5.1 no valid recipients", RESET),
 	    L("READ", EHLO, "READ", MAIL, RCPT, "SEND DATA", "READ", "READ",
-	    "READ", "SEND QUIT", "FAIL"),
+	    "READ", "SEND RSET", "READ", "SEND QUIT", "FAIL"),
 	    FAIL_SMTP, STAGE_RCPT, 550,
-	    "recipient <bob@example.net> refused: 550 5.1.1 unknown", NULL },
+	    "recipient <bob@example.net> refused: 550 5.1.1 unknown", NULL,
+	    NULL },
 	{ "pipelined_refused_data_354", 0, 0, 0, 0, NULL,
 	    L(GREET, "250-mx.example", "250 PIPELINING", OK,
 	    "550 5.1.1 unknown", GO),
 	    L("READ", EHLO, "READ", MAIL, RCPT, "SEND DATA", "READ", "READ",
 	    "READ", "FAIL"),
 	    FAIL_SMTP, STAGE_RCPT, 550,
-	    "recipient <bob@example.net> refused: 550 5.1.1 unknown", NULL },
+	    "recipient <bob@example.net> refused: 550 5.1.1 unknown", NULL,
+	    NULL },
 	{ "rcpt_refused_no_pipelining", 0, 0, 0, 0, TWO,
-	    L(GREET, "250 mx.example", OK, "450 4.2.0 greylisted"),
-	    L("READ", EHLO, "READ", MAIL, "READ", RCPT, "READ", "SEND QUIT",
-	    "FAIL"),
+	    L(GREET, "250 mx.example", OK, "450 4.2.0 greylisted", RESET),
+	    L("READ", EHLO, "READ", MAIL, "READ", RCPT, "READ", "SEND RSET",
+	    "READ", "SEND QUIT", "FAIL"),
 	    FAIL_SMTP, STAGE_RCPT, 450, "recipient <bob@example.net> "
-	    "refused: 450 4.2.0 greylisted", NULL },
+	    "refused: 450 4.2.0 greylisted", NULL, NULL },
 	{ "starttls_caps_reset", 1, 0, 0, 500, NULL,
 	    L(GREET, "250-mx.example", "250-STARTTLS", "250-AUTH PLAIN",
 	    "250 SIZE 1000", "220 2.0.0 ready", "!tls ok", "250-mx.example",
@@ -200,32 +251,33 @@ static const struct smtp_case cases[] = {
 	    L("READ", EHLO, "READ", "SEND STARTTLS", "READ", "STARTTLS", EHLO,
 	    "READ", MAIL, RCPT, "SEND DATA", "READ", "READ", "READ", "BODY",
 	    "READ", "SEND QUIT", "DONE"),
-	    FAIL_NONE, STAGE_NONE, 0, "", check_caps_after_tls },
+	    FAIL_NONE, STAGE_NONE, 0, "", check_caps_after_tls, NULL },
 	{ "starttls_then_ehlo_421", 1, 0, 0, 0, NULL,
 	    L(GREET, "250-mx.example", "250-STARTTLS", "250 AUTH PLAIN",
 	    "220 ready", "!tls ok", "421 4.3.2 shutting down"),
 	    L("READ", EHLO, "READ", "SEND STARTTLS", "READ", "STARTTLS", EHLO,
 	    "READ", "SEND QUIT", "FAIL"),
 	    FAIL_SMTP, STAGE_EHLO, 421,
-	    "EHLO refused: 421 4.3.2 shutting down", check_caps_forgotten },
+	    "EHLO refused: 421 4.3.2 shutting down", check_caps_forgotten,
+	    NULL },
 	{ "starttls_not_offered", 1, 0, 0, 0, NULL,
 	    L(GREET, "250-mx.example", "250 PIPELINING"),
 	    L("READ", EHLO, "READ", "SEND QUIT", "FAIL"),
 	    FAIL_NOCAP, STAGE_NONE, 0, "server does not offer STARTTLS",
-	    NULL },
+	    NULL, NULL },
 	{ "starttls_refused", 1, 0, 0, 0, NULL,
 	    L(GREET, "250-mx.example", "250 STARTTLS",
 	    "454 4.7.0 TLS not available"),
 	    L("READ", EHLO, "READ", "SEND STARTTLS", "READ", "SEND QUIT",
 	    "FAIL"),
 	    FAIL_SMTP, STAGE_STARTTLS, 454,
-	    "STARTTLS refused: 454 4.7.0 TLS not available", NULL },
+	    "STARTTLS refused: 454 4.7.0 TLS not available", NULL, NULL },
 	{ "tls_handshake_failure", 1, 0, 0, 0, NULL,
 	    L(GREET, "250-mx.example", "250 STARTTLS", "220 ready",
 	    "!tls fail"),
 	    L("READ", EHLO, "READ", "SEND STARTTLS", "READ", "STARTTLS",
 	    "FAIL"),
-	    FAIL_TLS, STAGE_STARTTLS, 0, "TLS handshake failed", NULL },
+	    FAIL_TLS, STAGE_STARTTLS, 0, "TLS handshake failed", NULL, NULL },
 	{ "auth_plain_initial", 0, 1, 0, 0, NULL,
 	    L(GREET, "250-mx.example", "250-AUTH PLAIN LOGIN",
 	    "250 PIPELINING", "!auth PLAIN AGFsaWNlAHNlY3JldA==",
@@ -234,13 +286,13 @@ static const struct smtp_case cases[] = {
 	    "SEND AUTH PLAIN [AGFsaWNlAHNlY3JldA==]", "READ hide=4", MAIL,
 	    RCPT, "SEND DATA", "READ", "READ", "READ", "BODY", "READ",
 	    "SEND QUIT", "DONE"),
-	    FAIL_NONE, STAGE_NONE, 0, "", NULL },
+	    FAIL_NONE, STAGE_NONE, 0, "", NULL, NULL },
 	{ "auth_empty_initial", 0, 1, 0, 0, NULL,
 	    L(GREET, "250-mx.example", "250 AUTH EXTERNAL",
 	    "!auth EXTERNAL ''", "235 ok", OK, OK, GO, QUEUED),
 	    L("READ", EHLO, "READ", "AUTH_BEGIN EXTERNAL",
 	    "SEND AUTH EXTERNAL [=]", "READ hide=4", MAIL, "READ", TX_TAIL),
-	    FAIL_NONE, STAGE_NONE, 0, "", NULL },
+	    FAIL_NONE, STAGE_NONE, 0, "", NULL, NULL },
 	{ "auth_login_two_steps", 0, 1, 0, 0, NULL,
 	    L(GREET, "250-mx.example", "250 AUTH LOGIN", "!auth LOGIN",
 	    "334 VXNlcm5hbWU6", "!step YWxpY2U=", "334 UGFzc3dvcmQ6",
@@ -249,21 +301,21 @@ static const struct smtp_case cases[] = {
 	    "READ hide=4", "AUTH_STEP [VXNlcm5hbWU6]", "SEND [YWxpY2U=]",
 	    "READ hide=4", "AUTH_STEP [UGFzc3dvcmQ6]", "SEND [c2VjcmV0]",
 	    "READ hide=4", MAIL, "READ", TX_TAIL),
-	    FAIL_NONE, STAGE_NONE, 0, "", check_no_challenge_kept },
+	    FAIL_NONE, STAGE_NONE, 0, "", check_no_challenge_kept, NULL },
 	{ "auth_535", 0, 1, 0, 0, NULL,
 	    L(GREET, "250-mx.example", "250 AUTH PLAIN", "!auth PLAIN AGE=",
 	    "535 5.7.8 Error: authentication failed"),
 	    L("READ", EHLO, "READ", "AUTH_BEGIN PLAIN",
 	    "SEND AUTH PLAIN [AGE=]", "READ hide=4", "SEND QUIT", "FAIL"),
 	    FAIL_AUTH, STAGE_AUTH, 535, "authentication failed: 535 5.7.8 "
-	    "Error: authentication failed", NULL },
+	    "Error: authentication failed", NULL, NULL },
 	{ "auth_454", 0, 1, 0, 0, NULL,
 	    L(GREET, "250-mx.example", "250 AUTH PLAIN", "!auth PLAIN AGE=",
 	    "454 4.7.0 Temporary authentication failure"),
 	    L("READ", EHLO, "READ", "AUTH_BEGIN PLAIN",
 	    "SEND AUTH PLAIN [AGE=]", "READ hide=4", "SEND QUIT", "FAIL"),
 	    FAIL_AUTH, STAGE_AUTH, 454, "authentication failed: 454 4.7.0 "
-	    "Temporary authentication failure", NULL },
+	    "Temporary authentication failure", NULL, NULL },
 	{ "auth_cancel_local_error", 0, 1, 0, 0, NULL,
 	    L(GREET, "250-mx.example", "250 AUTH LOGIN", "!auth LOGIN",
 	    "334 VXNlcm5hbWU6", "!step -", "501 5.7.0 cancelled"),
@@ -271,121 +323,209 @@ static const struct smtp_case cases[] = {
 	    "READ hide=4", "AUTH_STEP [VXNlcm5hbWU6]", "SEND *",
 	    "READ hide=4", "SEND QUIT", "FAIL"),
 	    FAIL_AUTH, STAGE_AUTH, 0, "SASL step failed",
-	    check_no_challenge_kept },
+	    check_no_challenge_kept, NULL },
 	{ "auth_no_mechanism", 0, 1, 0, 0, NULL,
 	    L(GREET, "250-mx.example", "250 AUTH GSSAPI", "!auth -"),
 	    L("READ", EHLO, "READ", "AUTH_BEGIN GSSAPI", "SEND QUIT", "FAIL"),
-	    FAIL_AUTH, STAGE_AUTH, 0, "no usable SASL mechanism", NULL },
+	    FAIL_AUTH, STAGE_AUTH, 0, "no usable SASL mechanism", NULL, NULL },
 	{ "auth_not_offered", 0, 1, 0, 0, NULL,
 	    L(GREET, "250-mx.example", "250 PIPELINING"),
 	    L("READ", EHLO, "READ", "SEND QUIT", "FAIL"),
 	    FAIL_NOCAP, STAGE_NONE, 0,
-	    "server does not support authentication", NULL },
+	    "server does not support authentication", NULL, NULL },
 	{ "auth_unexpected_250", 0, 1, 0, 0, NULL,
 	    L(GREET, "250-mx.example", "250 AUTH PLAIN", "!auth PLAIN AGE=",
 	    "250 ok"),
 	    L("READ", EHLO, "READ", "AUTH_BEGIN PLAIN",
 	    "SEND AUTH PLAIN [AGE=]", "READ hide=4", "SEND QUIT", "FAIL"),
 	    FAIL_PROTOCOL, STAGE_AUTH, 250,
-	    "unexpected reply in SMTP state AUTH: 250 ok", NULL },
+	    "unexpected reply in SMTP state AUTH: 250 ok", NULL, NULL },
 	{ "auth_both_forms_merged", 0, 1, 0, 0, NULL,
 	    L(GREET, "250-mx.example", "250-AUTH login PLAIN",
 	    "250 AUTH=LOGIN CRAM-MD5", "!auth -"),
 	    L("READ", EHLO, "READ", "AUTH_BEGIN LOGIN PLAIN CRAM-MD5",
 	    "SEND QUIT", "FAIL"),
-	    FAIL_AUTH, STAGE_AUTH, 0, NULL, check_auth_merged },
+	    FAIL_AUTH, STAGE_AUTH, 0, NULL, check_auth_merged, NULL },
 	{ "ehlo_caps_flags", 0, 0, 0, 0, NULL,
 	    L(GREET, "250-mx.example", "250-pipelining", "250-DSN",
 	    "250-CHUNKING", "250-SMTPUTF8", "250-ENHANCEDSTATUSCODES",
 	    "250-8bitmime", "250-STARTTLSX", "250 SIZE 52428800", "!ioerr"),
-	    L("READ", EHLO, "READ", MAIL, RCPT, "SEND DATA", "READ", "FAIL"),
-	    FAIL_NET_TEMP, STAGE_MAIL, 0, "read timeout", check_caps_flags },
+	    L("READ", EHLO, "READ", MAIL, RCPT, "SEND BDAT 0 LAST", "CHUNK",
+	    "READ", "FAIL"),
+	    FAIL_NET_TEMP, STAGE_MAIL, 0, "read timeout", check_caps_flags,
+	    NULL },
 	{ "ehlo_502_helo", 0, 0, 0, 0, NULL,
 	    L(GREET, "502 5.5.1 command not implemented", "250 mx.example",
 	    OK, OK, GO, QUEUED),
 	    L("READ", EHLO, "READ", "SEND HELO client.example", "READ", MAIL,
 	    "READ", TX_TAIL),
-	    FAIL_NONE, STAGE_NONE, 0, "", check_helo },
+	    FAIL_NONE, STAGE_NONE, 0, "", check_helo, NULL },
 	{ "ehlo_502_auth_required", 0, 1, 0, 0, NULL,
 	    L(GREET, "502 5.5.1 command not implemented"),
 	    L("READ", EHLO, "READ", "SEND QUIT", "FAIL"),
 	    FAIL_NOCAP, STAGE_EHLO, 502, "EHLO refused, so authentication "
-	    "is impossible: 502 5.5.1 command not implemented", NULL },
+	    "is impossible: 502 5.5.1 command not implemented", NULL, NULL },
 	{ "ehlo_502_tls_required", 1, 0, 0, 0, NULL,
 	    L(GREET, "502 5.5.1 command not implemented"),
 	    L("READ", EHLO, "READ", "SEND QUIT", "FAIL"),
 	    FAIL_NOCAP, STAGE_EHLO, 502, "EHLO refused, so STARTTLS "
-	    "is impossible: 502 5.5.1 command not implemented", NULL },
+	    "is impossible: 502 5.5.1 command not implemented", NULL, NULL },
 	{ "ehlo_421", 0, 0, 0, 0, NULL,
 	    L(GREET, "421 4.3.2 shutting down"),
 	    L("READ", EHLO, "READ", "SEND QUIT", "FAIL"),
 	    FAIL_SMTP, STAGE_EHLO, 421,
-	    "EHLO refused: 421 4.3.2 shutting down", NULL },
+	    "EHLO refused: 421 4.3.2 shutting down", NULL, NULL },
 	{ "greeting_421", 0, 0, 0, 0, NULL,
 	    L("421 4.3.2 busy, try later"),
 	    L("READ", "SEND QUIT", "FAIL"),
 	    FAIL_SMTP, STAGE_GREETING, 421,
-	    "server refused the session: 421 4.3.2 busy, try later", NULL },
+	    "server refused the session: 421 4.3.2 busy, try later", NULL,
+	    NULL },
 	{ "greeting_554", 0, 0, 0, 0, NULL,
 	    L("554-mx.example no service", "554 5.7.1 go away"),
 	    L("READ", "SEND QUIT", "FAIL"),
 	    FAIL_SMTP, STAGE_GREETING, 554, "server refused the session: "
-	    "554 mx.example no service 5.7.1 go away", NULL },
+	    "554 mx.example no service 5.7.1 go away", NULL, NULL },
 	{ "size_parameter", 0, 0, 0, 1234, NULL,
 	    L(GREET, "250-mx.example", "250 SIZE 10000", OK, OK, GO, QUEUED),
 	    L("READ", EHLO, "READ", MAIL " SIZE=1234", "READ", TX_TAIL),
-	    FAIL_NONE, STAGE_NONE, 0, "", NULL },
+	    FAIL_NONE, STAGE_NONE, 0, "", NULL, NULL },
 	{ "size_without_limit", 0, 0, 0, 99999, NULL,
 	    L(GREET, "250-mx.example", "250 SIZE", OK, OK, GO, QUEUED),
 	    L("READ", EHLO, "READ", MAIL " SIZE=99999", "READ", TX_TAIL),
-	    FAIL_NONE, STAGE_NONE, 0, "", NULL },
+	    FAIL_NONE, STAGE_NONE, 0, "", NULL, NULL },
 	{ "size_exceeded", 0, 0, 0, 5000, NULL,
 	    L(GREET, "250-mx.example", "250 SIZE 1000"),
 	    L("READ", EHLO, "READ", "SEND QUIT", "FAIL"),
 	    FAIL_DATA, STAGE_NONE, 0, "message size 5000 exceeds the "
-	    "server's limit of 1000 bytes", NULL },
+	    "server's limit of 1000 bytes", NULL, NULL },
 	{ "eightbitmime_present", 0, 0, 1, 1234, NULL,
 	    L(GREET, "250-mx.example", "250-SIZE 10000", "250 8BITMIME", OK,
 	    OK, GO, QUEUED),
 	    L("READ", EHLO, "READ", MAIL " SIZE=1234 BODY=8BITMIME", "READ",
 	    TX_TAIL),
-	    FAIL_NONE, STAGE_NONE, 0, "", NULL },
+	    FAIL_NONE, STAGE_NONE, 0, "", NULL, NULL },
 	{ "eightbitmime_absent", 0, 0, 1, 0, NULL,
 	    L(GREET, "250-mx.example", "250 DSN", OK, OK, GO, QUEUED),
 	    L("READ", EHLO, "READ", MAIL, "READ", TX_TAIL),
-	    FAIL_NONE, STAGE_NONE, 0, "", NULL },
+	    FAIL_NONE, STAGE_NONE, 0, "", NULL, NULL },
 	{ "eightbitmime_not_asked", 0, 0, 0, 0, NULL,
 	    L(GREET, "250-mx.example", "250 8BITMIME", OK, OK, GO, QUEUED),
 	    L("READ", EHLO, "READ", MAIL, "READ", TX_TAIL),
-	    FAIL_NONE, STAGE_NONE, 0, "", NULL },
+	    FAIL_NONE, STAGE_NONE, 0, "", NULL, NULL },
 	{ "body_451", 0, 0, 0, 0, NULL,
 	    L(GREET, "250 mx.example", OK, OK, GO,
 	    "451 4.3.0 local error in processing"),
 	    L("READ", EHLO, "READ", MAIL, "READ", RCPT, "READ", "SEND DATA",
 	    "READ", "BODY", "READ", "SEND QUIT", "FAIL"),
 	    FAIL_SMTP, STAGE_BODY, 451,
-	    "message refused: 451 4.3.0 local error in processing", NULL },
+	    "message refused: 451 4.3.0 local error in processing", NULL,
+	    NULL },
 	{ "data_554", 0, 0, 0, 0, NULL,
-	    L(GREET, "250 mx.example", OK, OK, "554 5.5.1 no valid rcpts"),
+	    L(GREET, "250 mx.example", OK, OK, "554 5.5.1 no valid rcpts",
+	    "500 5.5.1 what"),
 	    L("READ", EHLO, "READ", MAIL, "READ", RCPT, "READ", "SEND DATA",
-	    "READ", "SEND QUIT", "FAIL"),
+	    "READ", "SEND RSET", "READ", "SEND QUIT", "FAIL"),
 	    FAIL_SMTP, STAGE_DATA, 554,
-	    "DATA refused: 554 5.5.1 no valid rcpts", NULL },
+	    "DATA refused: 554 5.5.1 no valid rcpts", NULL, NULL },
 	{ "unexpected_334_after_mail", 0, 0, 0, 0, NULL,
 	    L(GREET, "250 mx.example", "334 VXNlcm5hbWU6"),
 	    L("READ", EHLO, "READ", MAIL, "READ", "SEND QUIT", "FAIL"),
 	    FAIL_PROTOCOL, STAGE_MAIL, 334,
-	    "unexpected reply in SMTP state MAIL: 334 VXNlcm5hbWU6", NULL },
+	    "unexpected reply in SMTP state MAIL: 334 VXNlcm5hbWU6", NULL,
+	    NULL },
 	{ "unexpected_354_after_mail_pipelined", 0, 0, 0, 0, NULL,
 	    L(GREET, "250-mx.example", "250 PIPELINING", GO),
 	    L("READ", EHLO, "READ", MAIL, RCPT, "SEND DATA", "READ", "FAIL"),
 	    FAIL_PROTOCOL, STAGE_MAIL, 354,
-	    "unexpected reply in SMTP state MAIL: 354 go ahead", NULL },
+	    "unexpected reply in SMTP state MAIL: 354 go ahead", NULL, NULL },
 	{ "io_error_mid_transaction", 0, 0, 0, 0, TWO,
 	    L(GREET, "250-mx.example", "250 PIPELINING", OK, OK, "!ioerr"),
 	    L("READ", EHLO, "READ", MAIL, RCPT, RCPT2, "READ", "READ", "READ",
 	    "FAIL"),
-	    FAIL_NET_TEMP, STAGE_RCPT, 0, "read timeout", NULL },
+	    FAIL_NET_TEMP, STAGE_RCPT, 0, "read timeout", NULL, NULL },
+	{ "chunking_pipelined_one_flight", 0, 0, 0, 0, NULL,
+	    L(GREET, "250-mx.example", "250-PIPELINING", "250 CHUNKING", OK,
+	    OK, QUEUED),
+	    L("READ", EHLO, "READ", MAIL, RCPT, "SEND BDAT 321 LAST",
+	    "CHUNK", "READ", "READ", "READ", "SEND QUIT", "DONE"),
+	    FAIL_NONE, STAGE_NONE, 0, "", check_last_reply_done,
+	    setup_chunk_size },
+	{ "chunking_without_pipelining", 0, 0, 0, 0, NULL,
+	    L(GREET, "250-mx.example", "250 CHUNKING", OK, OK, QUEUED),
+	    L("READ", EHLO, "READ", MAIL, "READ", RCPT, "READ",
+	    "SEND BDAT 321 LAST", "CHUNK", "READ", "SEND QUIT", "DONE"),
+	    FAIL_NONE, STAGE_NONE, 0, "", NULL, setup_chunk_size },
+	{ "chunking_two_rcpts_waits", 0, 0, 0, 0, TWO,
+	    L(GREET, "250-mx.example", "250-PIPELINING", "250 CHUNKING", OK,
+	    OK, OK, QUEUED),
+	    L("READ", EHLO, "READ", MAIL, RCPT, RCPT2, "READ", "READ", "READ",
+	    "SEND BDAT 321 LAST", "CHUNK", "READ", "SEND QUIT", "DONE"),
+	    FAIL_NONE, STAGE_NONE, 0, "", NULL, setup_chunk_size },
+	{ "chunking_two_rcpts_one_refused", 0, 0, 0, 0, TWO,
+	    L(GREET, "250-mx.example", "250-PIPELINING", "250 CHUNKING", OK,
+	    OK, "550 5.1.1 unknown", RESET),
+	    L("READ", EHLO, "READ", MAIL, RCPT, RCPT2, "READ", "READ", "READ",
+	    "SEND RSET", "READ", "SEND QUIT", "FAIL"),
+	    FAIL_SMTP, STAGE_RCPT, 550, "recipient <carol@example.net> "
+	    "refused: 550 5.1.1 unknown", NULL, setup_chunk_size },
+	{ "chunking_rcpt_refused_in_flight", 0, 0, 0, 0, NULL,
+	    L(GREET, "250-mx.example", "250-PIPELINING", "250 CHUNKING", OK,
+	    "550 5.1.1 unknown", "554 5.5.1 no valid recipients", RESET),
+	    L("READ", EHLO, "READ", MAIL, RCPT, "SEND BDAT 321 LAST",
+	    "CHUNK", "READ", "READ", "READ", "SEND RSET", "READ",
+	    "SEND QUIT", "FAIL"),
+	    FAIL_SMTP, STAGE_RCPT, 550, "recipient <bob@example.net> "
+	    "refused: 550 5.1.1 unknown", NULL, setup_chunk_size },
+	{ "chunking_bdat_refused", 0, 0, 0, 0, NULL,
+	    L(GREET, "250-mx.example", "250-PIPELINING", "250 CHUNKING", OK,
+	    OK, "552 5.3.4 too big", RESET),
+	    L("READ", EHLO, "READ", MAIL, RCPT, "SEND BDAT 321 LAST",
+	    "CHUNK", "READ", "READ", "READ", "SEND RSET", "READ",
+	    "SEND QUIT", "FAIL"),
+	    FAIL_SMTP, STAGE_BODY, 552, "message refused: 552 5.3.4 too big",
+	    NULL, setup_chunk_size },
+	{ "body_refused_no_rset", 0, 0, 0, 0, NULL,
+	    L(GREET, "250 mx.example", OK, OK, GO, "554 5.7.1 spam"),
+	    L("READ", EHLO, "READ", MAIL, "READ", RCPT, "READ", "SEND DATA",
+	    "READ", "BODY", "READ", "SEND QUIT", "FAIL"),
+	    FAIL_SMTP, STAGE_BODY, 554, "message refused: 554 5.7.1 spam",
+	    NULL, NULL },
+	{ "smtputf8_offered", 0, 0, 0, 0, NULL,
+	    L(GREET, "250-mx.example", "250 SMTPUTF8", OK, OK, GO, QUEUED),
+	    L("READ", EHLO, "READ", "SEND MAIL FROM:<j\xc3\xb6rg@b\xc3\xbc"
+	    "cher.example> SMTPUTF8", "READ",
+	    "SEND RCPT TO:<bob@stra\xc3\x9f" "e.example>", "READ",
+	    "SEND DATA", "READ", "BODY", "READ", "SEND QUIT", "DONE"),
+	    FAIL_NONE, STAGE_NONE, 0, "", NULL, setup_utf8 },
+	{ "smtputf8_missing_local_part", 0, 0, 0, 0, NULL,
+	    L(GREET, "250 mx.example"),
+	    L("READ", EHLO, "READ", "SEND QUIT", "FAIL"),
+	    FAIL_DATA, STAGE_MAIL, 0, "address 'j\xc3\xb6rg@...': the local "
+	    "part is not ASCII and cannot be converted, and the server does "
+	    "not offer SMTPUTF8", NULL, setup_utf8 },
+	{ "smtputf8_missing_a_labels", 0, 0, 0, 0, NULL,
+	    L(GREET, "250 mx.example", OK, OK, GO, QUEUED),
+	    L("READ", EHLO, "READ",
+	    "SEND MAIL FROM:<alice@xn--bcher-kva.example>", "READ",
+	    "SEND RCPT TO:<bob@xn--strae-oqa.example>", "READ",
+	    "SEND DATA", "READ", "BODY", "READ", "SEND QUIT", "DONE"),
+	    FAIL_NONE, STAGE_NONE, 0, "", NULL, setup_utf8_domains },
+	{ "smtputf8_header_only", 0, 0, 0, 0, NULL,
+	    L(GREET, "250-mx.example", "250 SMTPUTF8", OK, OK, GO, QUEUED),
+	    L("READ", EHLO, "READ", MAIL " SMTPUTF8", "READ", TX_TAIL),
+	    FAIL_NONE, STAGE_NONE, 0, "", NULL, setup_utf8_header },
+	{ "dsn_parameters", 0, 0, 0, 0, NULL,
+	    L(GREET, "250-mx.example", "250 DSN", OK, OK, GO, QUEUED),
+	    L("READ", EHLO, "READ", MAIL " RET=HDRS ENVID=id+2B1+3Dx+20y",
+	    "READ", RCPT " NOTIFY=FAILURE,DELAY ORCPT=rfc822;bob@example.net",
+	    "READ", "SEND DATA", "READ", "BODY", "READ", "SEND QUIT", "DONE"),
+	    FAIL_NONE, STAGE_NONE, 0, "", NULL, setup_dsn },
+	{ "dsn_not_offered", 0, 0, 0, 0, NULL,
+	    L(GREET, "250 mx.example"),
+	    L("READ", EHLO, "READ", "SEND QUIT", "FAIL"),
+	    FAIL_NOCAP, STAGE_NONE, 0, "DSN was asked for, but the server "
+	    "does not offer it", NULL, setup_dsn },
 };
 
 struct run {
@@ -538,7 +678,8 @@ run_engine(struct run *run)
 			do_step(run);
 			break;
 		case SMTP_ACT_BODY:
-			emit(run, "BODY");
+		case SMTP_ACT_CHUNK:
+			emit(run, act.type == SMTP_ACT_BODY ? "BODY" : "CHUNK");
 			smtp_on_body_sent(run->s);
 			break;
 		default:
@@ -576,8 +717,10 @@ static void
 test_case(void **state)
 {
 	const struct smtp_case *c = *state;
-	struct smtp_config cfg = { "client.example", 0, c->starttls, c->auth,
-	    "alice@example.org", NULL, 1, c->eightbit, c->size };
+	struct smtp_config cfg = { .helo_domain = "client.example",
+	    .starttls = c->starttls, .auth = c->auth,
+	    .from = "alice@example.org", .eightbit = c->eightbit,
+	    .size = c->size };
 	const char *const *rcpts = c->rcpts ? c->rcpts : L("bob@example.net");
 	struct run run = { NULL, c->script, 0, { NULL }, 0 };
 	struct smtp_action act;
@@ -588,6 +731,8 @@ test_case(void **state)
 	cfg.rcpts = (char *const *)rcpts;
 	for (cfg.nrcpts = 0; rcpts[cfg.nrcpts] != NULL; cfg.nrcpts++)
 		continue;
+	if (c->setup != NULL)
+		c->setup(&cfg);
 	run.s = smtp_new(&cfg);
 	end = run_engine(&run);
 	got = join((const char *const *)run.out, run.nout);
@@ -611,8 +756,9 @@ test_case(void **state)
 	smtp_free(run.s);
 }
 
-static const struct smtp_config misuse_cfg = { "client.example", 0, 0, 0,
-    "alice@example.org", (char *const[]){ "bob@example.net" }, 1, 0, 0 };
+static const struct smtp_config misuse_cfg = {
+	.helo_domain = "client.example", .from = "alice@example.org",
+	.rcpts = (char *const[]){ "bob@example.net" }, .nrcpts = 1 };
 
 /* Asking for the next action without answering READ is a driver bug. */
 static void
@@ -635,9 +781,9 @@ test_driver_out_of_turn(void **state)
 static void
 test_bad_sasl_response(void **state)
 {
-	const struct smtp_config cfg = { "client.example", 0, 0, 1,
-	    "alice@example.org", (char *const[]){ "bob@example.net" }, 1, 0,
-	    0 };
+	const struct smtp_config cfg = { .helo_domain = "client.example",
+	    .auth = 1, .from = "alice@example.org",
+	    .rcpts = (char *const[]){ "bob@example.net" }, .nrcpts = 1 };
 	struct run run = { NULL, L(GREET, "250-mx.example",
 	    "250 AUTH LOGIN", "!auth LOGIN",
 	    "334 VXNlcm5hbWU6", "!step YQ==\r\nRSET"),
