@@ -8,11 +8,12 @@
  * inside secret_lend(), in the property callback.
  *
  * Automatic choice follows the order msmtp uses; with TLS:
+ *	SCRAM-SHA-256-PLUS SCRAM-SHA-1-PLUS (only with channel binding data)
  *	PLAIN SCRAM-SHA-256 SCRAM-SHA-1 CRAM-MD5 DIGEST-MD5 LOGIN NTLM
  * Without TLS the mechanisms that send the password as is (PLAIN, LOGIN)
  * move to the end of that list, and are dropped unless the account allows
- * them.  Mechanisms that need no password (EXTERNAL, GSSAPI) and the -PLUS
- * channel-binding variants are never chosen automatically.
+ * them.  Mechanisms that need no password (EXTERNAL, GSSAPI) and the
+ * bearer-token ones (XOAUTH2, OAUTHBEARER) are never chosen automatically.
  */
 #include "config.h"
 
@@ -23,10 +24,20 @@
 
 #include <gsasl.h>
 
+#include "log.h"
 #include "sasl.h"
 
 /* RFC 4422: mechanism names are at most 20 of [A-Z0-9-_]. */
 #define SASL_MECH_MAX 20
+/* How much of a server's OAuth error is worth showing. */
+#define SASL_OAUTH_ERROR_MAX 512
+
+enum sasl_kind {
+	SASL_KIND_GSASL,
+	SASL_KIND_XOAUTH2,
+	SASL_KIND_OAUTHBEARER,	/* RFC 7628 */
+	SASL_KIND_LAST
+};
 
 struct sasl {
 	Gsasl *ctx;			/* NULL once the exchange ended */
@@ -35,21 +46,29 @@ struct sasl {
 	char *user;
 	char *host;
 	char *mech;
+	int port;
+	char *cb_type;			/* NULL: no channel binding */
+	char *cb_data;
+	enum sasl_kind kind;
+	int oauth_done;			/* the error reply was answered */
 };
 
 struct sasl_pref {
 	const char *name;
 	int clear;		/* the password goes on the wire as is */
+	int plus;		/* needs channel binding */
 };
 
 static const struct sasl_pref sasl_prefs[] = {
-	{ "PLAIN", 1 },
-	{ "SCRAM-SHA-256", 0 },
-	{ "SCRAM-SHA-1", 0 },
-	{ "CRAM-MD5", 0 },
-	{ "DIGEST-MD5", 0 },
-	{ "LOGIN", 1 },
-	{ "NTLM", 0 },
+	{ "SCRAM-SHA-256-PLUS", 0, 1 },
+	{ "SCRAM-SHA-1-PLUS", 0, 1 },
+	{ "PLAIN", 1, 0 },
+	{ "SCRAM-SHA-256", 0, 0 },
+	{ "SCRAM-SHA-1", 0, 0 },
+	{ "CRAM-MD5", 0, 0 },
+	{ "DIGEST-MD5", 0, 0 },
+	{ "LOGIN", 1, 0 },
+	{ "NTLM", 0, 0 },
 };
 
 /*
@@ -119,6 +138,8 @@ sasl_pick(Gsasl *ctx, const struct sasl_options *opt, const char *offered)
 				continue;
 			if (p->clear && !opt->tls_active && !opt->allow_clear)
 				continue;
+			if (p->plus && opt->cb_data == NULL)
+				continue;
 			if (sasl_listed(offered, p->name) &&
 			    gsasl_client_support_p(ctx, p->name))
 				return p->name;
@@ -146,6 +167,16 @@ sasl_normalize(const char *mech, char *buf, size_t size, struct failure *f)
 	return 0;
 }
 
+static enum sasl_kind
+sasl_kind_of(const char *mech)
+{
+	if (strcmp(mech, "XOAUTH2") == 0)
+		return SASL_KIND_XOAUTH2;
+	if (strcmp(mech, "OAUTHBEARER") == 0)
+		return SASL_KIND_OAUTHBEARER;
+	return SASL_KIND_GSASL;
+}
+
 static int
 sasl_check_explicit(Gsasl *ctx, const struct sasl_options *opt,
     const char *offered, const char *mech, struct failure *f)
@@ -155,13 +186,20 @@ sasl_check_explicit(Gsasl *ctx, const struct sasl_options *opt,
 		    "(it offers: %s)", mech, *offered ? offered : "nothing");
 		return -1;
 	}
+	if (sasl_kind_of(mech) != SASL_KIND_GSASL && !opt->tls_active) {
+		failure_set(f, FAIL_AUTH, "AUTH %s would send the token "
+		    "unencrypted: the connection does not use TLS", mech);
+		return -1;
+	}
+	if (sasl_kind_of(mech) != SASL_KIND_GSASL)
+		return 0;
 	if (!gsasl_client_support_p(ctx, mech)) {
 		failure_set(f, FAIL_AUTH, "GNU SASL does not support %s", mech);
 		return -1;
 	}
-	if (sasl_is_plus(mech)) {
+	if (sasl_is_plus(mech) && opt->cb_data == NULL) {
 		failure_set(f, FAIL_AUTH, "AUTH %s needs TLS channel binding, "
-		    "which is not supported yet", mech);
+		    "which this connection does not provide", mech);
 		return -1;
 	}
 	if (sasl_is_clear(mech) && !opt->tls_active && !opt->allow_clear) {
@@ -225,8 +263,19 @@ sasl_callback(Gsasl *ctx, Gsasl_session *sess, Gsasl_property prop)
 		return sasl_set(sess, prop, "smtp");
 	case GSASL_HOSTNAME:
 		return sasl_set(sess, prop, s->host);
+	case GSASL_CB_TLS_UNIQUE:
+	case GSASL_CB_TLS_EXPORTER:
+		/* Only the type that fits the TLS version is offered, and
+		 * only to -PLUS: GNU SASL's plain SCRAM client fails when it
+		 * is handed binding data. */
+		if (s->cb_type == NULL || !sasl_is_plus(s->mech) ||
+		    strcmp(s->cb_type,
+		    prop == GSASL_CB_TLS_UNIQUE ? "tls-unique" :
+		    "tls-exporter") != 0)
+			return GSASL_NO_CALLBACK;
+		return sasl_set(sess, prop, s->cb_data);
 	default:
-		/* No authzid, no realm, no channel binding (yet). */
+		/* No authzid, no realm. */
 		return GSASL_NO_CALLBACK;
 	}
 }
@@ -253,6 +302,34 @@ sasl_wipe_free(char *p)
 	gsasl_free(p);
 }
 
+/*
+ * A SCRAM server that refuses the proof says why in its final message
+ * ("e=invalid-proof", RFC 5802 7): that reads better than the library's
+ * generic text.
+ */
+static void
+sasl_step_failure(const struct sasl *s, const char *in, int rc,
+    struct failure *f)
+{
+	char *raw = NULL, *p;
+	size_t len = 0;
+
+	if (in != NULL && strncmp(s->mech, "SCRAM-", 6) == 0 &&
+	    gsasl_base64_from(in, strlen(in), &raw, &len) == GSASL_OK &&
+	    raw != NULL && len > 2 && len < 128 && raw[0] == 'e' &&
+	    raw[1] == '=') {
+		for (p = raw; p < raw + len; p++)
+			if (*p < 0x20 || *p == 0x7f || (*p & 0x80) != 0)
+				*p = '?';
+		failure_set(f, FAIL_AUTH, "SASL %s: the server refused the "
+		    "credentials: %.*s", s->mech, (int)len, raw);
+	} else {
+		failure_set(f, FAIL_AUTH, "SASL %s: %s", s->mech,
+		    gsasl_strerror(rc));
+	}
+	gsasl_free(raw);
+}
+
 static enum sasl_result
 sasl_run(struct sasl *s, const char *in, char **out, struct failure *f)
 {
@@ -269,8 +346,7 @@ sasl_run(struct sasl *s, const char *in, char **out, struct failure *f)
 	if (rc != GSASL_OK && rc != GSASL_NEEDS_MORE) {
 		sasl_wipe_free(b64);
 		sasl_finish(s);
-		failure_set(f, FAIL_AUTH, "SASL %s: %s", s->mech,
-		    gsasl_strerror(rc));
+		sasl_step_failure(s, in, rc, f);
 		return SASL_FAIL;
 	}
 	*out = xstrdup(b64 != NULL ? b64 : "");
@@ -279,6 +355,121 @@ sasl_run(struct sasl *s, const char *in, char **out, struct failure *f)
 		sasl_finish(s);
 		return SASL_DONE;
 	}
+	return SASL_MORE;
+}
+
+/* RFC 5801 saslname: ',' and '=' are escaped in the GS2 header. */
+static char *
+sasl_gs2_name(const char *user)
+{
+	char *out = xmalloc(strlen(user) * 3 + 1), *p = out;
+
+	for (; *user != '\0'; user++) {
+		if (*user == ',' || *user == '=') {
+			p += snprintf(p, 4, "=%s", *user == ',' ? "2C" : "3D");
+			continue;
+		}
+		*p++ = *user;
+	}
+	*p = '\0';
+	return out;
+}
+
+struct sasl_oauth_build {
+	const struct sasl *s;
+	char *b64;
+};
+
+/* Runs inside secret_lend(): the token is the plaintext. */
+static int
+sasl_oauth_build(void *arg, const char *token)
+{
+	struct sasl_oauth_build *b = arg;
+	const struct sasl *s = b->s;
+	char *raw, *gs2, *out = NULL;
+	size_t outlen;
+	int rc;
+
+	if (s->kind == SASL_KIND_XOAUTH2) {
+		raw = xasprintf("user=%s\001auth=Bearer %s\001\001", s->user,
+		    token);
+	} else {
+		gs2 = sasl_gs2_name(s->user);
+		raw = xasprintf("n,a=%s,\001host=%s\001port=%d\001"
+		    "auth=Bearer %s\001\001", gs2, s->host != NULL ? s->host :
+		    "", s->port, token);
+		free(gs2);
+	}
+	rc = gsasl_base64_to(raw, strlen(raw), &out, &outlen);
+	explicit_bzero(raw, strlen(raw));
+	free(raw);
+	if (rc != GSASL_OK)
+		return -1;
+	b->b64 = xstrdup(out);
+	explicit_bzero(out, outlen);
+	gsasl_free(out);
+	return 0;
+}
+
+static int
+sasl_oauth_initial(struct sasl *s, char **initial, struct failure *f)
+{
+	struct sasl_oauth_build b = { s, NULL };
+
+	if (s->user == NULL || s->password == NULL) {
+		failure_set(f, FAIL_AUTH, "AUTH %s needs a user and a token "
+		    "(the password)", s->mech);
+		return -1;
+	}
+	if (secret_lend(s->password, sasl_oauth_build, &b) < 0) {
+		failure_set(f, FAIL_AUTH, "AUTH %s: cannot encode the initial "
+		    "response", s->mech);
+		return -1;
+	}
+	*initial = b.b64;
+	return 0;
+}
+
+/* Decode the server's JSON error and make it one printable line. */
+static void
+sasl_oauth_show(const struct sasl *s, const char *challenge)
+{
+	char *raw = NULL, *p;
+	size_t len = 0;
+
+	if (challenge == NULL || gsasl_base64_from(challenge,
+	    strlen(challenge), &raw, &len) != GSASL_OK || raw == NULL) {
+		log_warn("AUTH %s: the server refused the token", s->mech);
+		gsasl_free(raw);
+		return;
+	}
+	for (p = raw; p < raw + len; p++)
+		if ((unsigned char)*p < 0x20 || (unsigned char)*p >= 0x7f)
+			*p = ' ';
+	log_warn("AUTH %s: the server refused the token: %.*s", s->mech,
+	    (int)(len < SASL_OAUTH_ERROR_MAX ? len : SASL_OAUTH_ERROR_MAX),
+	    raw);
+	gsasl_free(raw);
+}
+
+/*
+ * The only challenge either mechanism knows is an error.  XOAUTH2 wants
+ * an empty response, OAUTHBEARER a single %x01 (RFC 7628 3.2.3); the
+ * server then ends the exchange with its failure reply.
+ */
+static enum sasl_result
+sasl_oauth_step(struct sasl *s, const char *challenge, char **response,
+    struct failure *f)
+{
+	*response = NULL;
+	if (s->oauth_done) {
+		failure_set(f, FAIL_AUTH, "SASL %s: the server asked for more "
+		    "after the exchange ended", s->mech);
+		return SASL_FAIL;
+	}
+	s->oauth_done = 1;
+	sasl_oauth_show(s, challenge);
+	*response = xstrdup(s->kind == SASL_KIND_XOAUTH2 ? "" : "AQ==");
 	return SASL_MORE;
 }
 
@@ -301,6 +492,11 @@ sasl_alloc(const struct sasl_options *opt)
 	s->password = opt->password;
 	s->user = opt->user != NULL ? xstrdup(opt->user) : NULL;
 	s->host = opt->host != NULL ? xstrdup(opt->host) : NULL;
+	s->port = opt->port;
+	if (opt->cb_type != NULL && opt->cb_data != NULL) {
+		s->cb_type = xstrdup(opt->cb_type);
+		s->cb_data = xstrdup(opt->cb_data);
+	}
 	return s;
 }
 
@@ -322,6 +518,12 @@ sasl_start(struct sasl *s, const struct sasl_options *opt,
 	if (sasl_choose(s->ctx, opt, offered, name, sizeof(name), f) < 0)
 		return -1;
 	s->mech = xstrdup(name);
+	s->kind = sasl_kind_of(s->mech);
+	if (s->kind != SASL_KIND_GSASL) {
+		/* Built here; the library has no part in it. */
+		sasl_finish(s);
+		return 0;
+	}
 	gsasl_callback_hook_set(s->ctx, s);
 	gsasl_callback_set(s->ctx, sasl_callback);
 	rc = gsasl_client_start(s->ctx, s->mech, &s->sess);
@@ -349,8 +551,10 @@ sasl_begin(const struct sasl_options *opt, const char *offered,
 		return NULL;
 	}
 	/* An empty initial response stays "", so AUTH can send "=". */
-	if (sasl_client_first(s->mech) &&
-	    sasl_run(s, NULL, initial, f) == SASL_FAIL) {
+	if (s->kind != SASL_KIND_GSASL ?
+	    sasl_oauth_initial(s, initial, f) < 0 :
+	    (sasl_client_first(s->mech) &&
+	    sasl_run(s, NULL, initial, f) == SASL_FAIL)) {
 		sasl_free(s);
 		return NULL;
 	}
@@ -362,6 +566,8 @@ enum sasl_result
 sasl_step(struct sasl *s, const char *challenge, char **response,
     struct failure *f)
 {
+	if (s->kind != SASL_KIND_GSASL)
+		return sasl_oauth_step(s, challenge, response, f);
 	return sasl_run(s, challenge, response, f);
 }
 
@@ -374,5 +580,7 @@ sasl_free(struct sasl *s)
 	free(s->user);
 	free(s->host);
 	free(s->mech);
+	free(s->cb_type);
+	free(s->cb_data);
 	free(s);
 }

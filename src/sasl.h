@@ -7,7 +7,13 @@
  * password in clear (PLAIN, LOGIN) on a connection without TLS unless
  * allowed.  Steps take and return base64 text as it goes on the wire.
  * The password is fetched from struct secret only inside the library's
- * callback.  Nothing here logs a payload.  Errors: FAIL_AUTH (no usable
+ * callback.  XOAUTH2 and OAUTHBEARER (RFC 7628) are built here, since
+ * libgsasl lacks them: the password is the bearer token, and an error
+ * the server sends as a JSON challenge is shown with log_warn() and
+ * answered as each mechanism requires, so the server ends the exchange
+ * with its failure reply.  With channel binding data, SCRAM-*-PLUS comes
+ * first in the automatic choice.
+ * Nothing here logs a payload.  Errors: FAIL_AUTH (no usable
  * mechanism, library failure) or FAIL_NOCAP (an explicit mechanism the
  * server does not offer).
  */
@@ -24,6 +30,11 @@ struct sasl_options {
 	const char *mech;		/* wanted mechanism, NULL: best */
 	int tls_active;
 	int allow_clear;		/* allow PLAIN/LOGIN without TLS */
+	int port;			/* for OAUTHBEARER */
+	/* TLS channel binding for SCRAM-*-PLUS: "tls-unique" or
+	 * "tls-exporter" and the data in base64; NULL: none. */
+	const char *cb_type;
+	const char *cb_data;
 };
 
 enum sasl_result {

@@ -307,8 +307,8 @@ test_explicit_plus_refused(void **state)
 
 	fx->opt.mech = "SCRAM-SHA-256-PLUS";
 	expect_fail(fx, "SCRAM-SHA-256-PLUS", FAIL_AUTH, "AUTH "
-	    "SCRAM-SHA-256-PLUS needs TLS channel binding, which is not "
-	    "supported yet");
+	    "SCRAM-SHA-256-PLUS needs TLS channel binding, which this "
+	    "connection does not provide");
 }
 
 static void
@@ -349,15 +349,23 @@ static void
 test_preference(void **state)
 {
 	(void)state;
-	assert_string_equal(sasl_preference(), "PLAIN SCRAM-SHA-256 "
-	    "SCRAM-SHA-1 CRAM-MD5 DIGEST-MD5 LOGIN NTLM");
+	assert_string_equal(sasl_preference(), "SCRAM-SHA-256-PLUS "
+	    "SCRAM-SHA-1-PLUS PLAIN SCRAM-SHA-256 SCRAM-SHA-1 CRAM-MD5 "
+	    "DIGEST-MD5 LOGIN NTLM");
 }
+
+/* The channel binding the server side sees (base64), or NULL. */
+static const char *srv_unique, *srv_exporter;
 
 /* A GNU SASL server on the other side, for the multi-step mechanisms. */
 static int
 server_cb(Gsasl *ctx, Gsasl_session *sess, Gsasl_property prop)
 {
 	(void)ctx;
+	if (prop == GSASL_CB_TLS_UNIQUE && srv_unique != NULL)
+		return gsasl_property_set(sess, prop, srv_unique);
+	if (prop == GSASL_CB_TLS_EXPORTER && srv_exporter != NULL)
+		return gsasl_property_set(sess, prop, srv_exporter);
 	if (prop == GSASL_PASSWORD)
 		return gsasl_property_set(sess, prop, "pass");
 	if (prop == GSASL_SERVICE)
@@ -367,9 +375,12 @@ server_cb(Gsasl *ctx, Gsasl_session *sess, Gsasl_property prop)
 	return GSASL_NO_CALLBACK;
 }
 
-/* Run the dialogue; the last client response must finish both sides. */
+/*
+ * Run the dialogue; the last client response must finish both sides.
+ * With refuse set, the server must refuse instead (a wrong binding).
+ */
 static void
-run_against_server(struct fixture *fx, const char *mech)
+run_server(struct fixture *fx, const char *mech, int refuse)
 {
 	Gsasl *ctx;
 	Gsasl_session *srv;
@@ -385,6 +396,8 @@ run_against_server(struct fixture *fx, const char *mech)
 		rc = gsasl_step64(srv, in != NULL ? in : "", &out);
 		free(in);
 		in = NULL;
+		if (refuse && rc != GSASL_OK && rc != GSASL_NEEDS_MORE)
+			break;
 		assert_true(rc == GSASL_OK || rc == GSASL_NEEDS_MORE);
 		if (rc == GSASL_OK && r == SASL_DONE)
 			break;
@@ -405,6 +418,173 @@ run_against_server(struct fixture *fx, const char *mech)
 	gsasl_free(out);
 	gsasl_finish(srv);
 	gsasl_done(ctx);
+	assert_true(!refuse || rc != GSASL_OK);
+}
+
+static void
+run_against_server(struct fixture *fx, const char *mech)
+{
+	run_server(fx, mech, 0);
+}
+
+struct plus_case {
+	const char *name;
+	const char *mech;
+	const char *type;	/* what the client's TLS gives */
+	const char *client;	/* the client's binding data */
+	const char *server;	/* the server's, NULL: as the client's */
+};
+
+static const struct plus_case plus_cases[] = {
+	{ "SCRAM-SHA-256-PLUS tls-exporter", "SCRAM-SHA-256-PLUS",
+	    "tls-exporter", "ZXhwb3J0ZXI=", NULL },
+	{ "SCRAM-SHA-1-PLUS tls-unique", "SCRAM-SHA-1-PLUS", "tls-unique",
+	    "dW5pcXVl", NULL },
+	{ "SCRAM-SHA-256-PLUS tls-unique", "SCRAM-SHA-256-PLUS",
+	    "tls-unique", "dW5pcXVl", NULL },
+	{ "SCRAM-SHA-256-PLUS binding mismatch", "SCRAM-SHA-256-PLUS",
+	    "tls-exporter", "ZXhwb3J0ZXI=", "b3RoZXI=" },
+};
+
+/* The automatic choice takes -PLUS first, and the binding must match. */
+static void
+test_scram_plus(void **state)
+{
+	const struct plus_case *pc = *state;
+	struct fixture *fx;
+	const char *srv = pc->server != NULL ? pc->server : pc->client;
+
+	assert_int_equal(setup((void **)&fx), 0);
+	fx->opt.cb_type = pc->type;
+	fx->opt.cb_data = pc->client;
+	srv_unique = strcmp(pc->type, "tls-unique") == 0 ? srv : NULL;
+	srv_exporter = srv_unique == NULL ? srv : NULL;
+	assert_true(begin(fx, "PLAIN SCRAM-SHA-1 SCRAM-SHA-256 "
+	    "SCRAM-SHA-1-PLUS SCRAM-SHA-256-PLUS"));
+	if (strcmp(fx->mech, pc->mech) != 0) {
+		/* SCRAM-SHA-1-PLUS: ask for it by name. */
+		sasl_free(fx->s);
+		free(fx->initial);
+		fx->initial = NULL;
+		fx->opt.mech = pc->mech;
+		assert_true(begin(fx, "PLAIN SCRAM-SHA-1-PLUS"));
+	}
+	assert_string_equal(fx->mech, pc->mech);
+	run_server(fx, pc->mech, pc->server != NULL);
+	srv_unique = srv_exporter = NULL;
+	teardown((void **)&fx);
+}
+
+static void
+b64_is(const char *b64, const char *want, size_t len)
+{
+	char *raw = NULL;
+	size_t n = 0;
+
+	assert_int_equal(gsasl_base64_from(b64, strlen(b64), &raw, &n),
+	    GSASL_OK);
+	assert_int_equal(n, len);
+	assert_memory_equal(raw, want, len);
+	gsasl_free(raw);
+}
+
+#define XO2 "user=user\001auth=Bearer pass\001\001"
+#define OAB "n,a=user,\001host=mail.example.org\001port=587\001" \
+	"auth=Bearer pass\001\001"
+/* {"status":"invalid_token","scope":"mail"} */
+#define OAUTH_ERR "eyJzdGF0dXMiOiJpbnZhbGlkX3Rva2VuIiwic2NvcGUiOiJtYWlsIn0="
+
+static void
+test_xoauth2(void **state)
+{
+	struct fixture *fx = *state;
+	char *out = NULL;
+
+	fx->opt.mech = "XOAUTH2";
+	assert_true(begin(fx, "PLAIN XOAUTH2"));
+	assert_string_equal(fx->mech, "XOAUTH2");
+	b64_is(fx->initial, XO2, sizeof(XO2) - 1);
+	/* The error challenge gets an empty answer, then nothing more. */
+	expect_step(fx, OAUTH_ERR, SASL_MORE, "");
+	assert_int_equal(sasl_step(fx->s, "", &out, &fx->f), SASL_FAIL);
+	assert_null(out);
+}
+
+static void
+test_oauthbearer(void **state)
+{
+	struct fixture *fx = *state;
+
+	fx->opt.mech = "oauthbearer";
+	fx->opt.port = 587;
+	assert_true(begin(fx, "OAUTHBEARER"));
+	b64_is(fx->initial, OAB, sizeof(OAB) - 1);
+	expect_step(fx, OAUTH_ERR, SASL_MORE, "AQ==");
+}
+
+static void
+test_oauth_escapes_user(void **state)
+{
+	struct fixture *fx = *state;
+	static const char want[] = "n,a=a=2Cb=3Dc,\001host=mail.example.org"
+	    "\001port=0\001auth=Bearer pass\001\001";
+
+	fx->opt.mech = "OAUTHBEARER";
+	fx->opt.user = "a,b=c";
+	assert_true(begin(fx, "OAUTHBEARER"));
+	b64_is(fx->initial, want, sizeof(want) - 1);
+}
+
+static void
+test_oauth_needs_tls(void **state)
+{
+	struct fixture *fx = *state;
+
+	fx->opt.mech = "XOAUTH2";
+	fx->opt.tls_active = 0;
+	fx->opt.allow_clear = 1;
+	expect_fail(fx, "XOAUTH2", FAIL_AUTH, "AUTH XOAUTH2 would send the "
+	    "token unencrypted: the connection does not use TLS");
+}
+
+/* RFC 5802 7: a server-error message is shown as the reason. */
+static void
+test_scram_server_error(void **state)
+{
+	struct fixture *fx = *state;
+	char *out = NULL;
+
+	fx->opt.mech = "SCRAM-SHA-256";
+	assert_true(begin(fx, "SCRAM-SHA-256"));
+	/* base64 of "e=invalid-proof" */
+	assert_int_equal(sasl_step(fx->s, "ZT1pbnZhbGlkLXByb29m", &out,
+	    &fx->f), SASL_FAIL);
+	assert_null(out);
+	assert_int_equal(fx->f.cls, FAIL_AUTH);
+	assert_string_equal(fx->f.text, "SASL SCRAM-SHA-256: the server "
+	    "refused the credentials: e=invalid-proof");
+}
+
+/* Plain SCRAM never sees binding data (only -PLUS uses it). */
+static void
+test_scram_ignores_binding(void **state)
+{
+	struct fixture *fx = *state;
+
+	fx->opt.mech = "SCRAM-SHA-1";
+	fx->opt.cb_type = "tls-exporter";
+	fx->opt.cb_data = "ZXhwb3J0ZXI=";
+	assert_true(begin(fx, "SCRAM-SHA-1 SCRAM-SHA-1-PLUS"));
+	run_against_server(fx, "SCRAM-SHA-1");
+}
+
+static void
+test_oauth_never_automatic(void **state)
+{
+	struct fixture *fx = *state;
+
+	expect_fail(fx, "XOAUTH2 OAUTHBEARER", FAIL_AUTH, "no usable "
+	    "authentication mechanism (server offers: XOAUTH2 OAUTHBEARER)");
 }
 
 static void
@@ -429,6 +609,8 @@ test_digest_md5_exchange(void **state)
 }
 
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define PLUS(i) { plus_cases[i].name, test_scram_plus, NULL, NULL, \
+	(void *)&plus_cases[i] }
 
 int
 main(void)
@@ -460,6 +642,14 @@ main(void)
 		T(test_preference),
 		T(test_scram_exchange),
 		T(test_digest_md5_exchange),
+		PLUS(0), PLUS(1), PLUS(2), PLUS(3),
+		T(test_xoauth2),
+		T(test_oauthbearer),
+		T(test_oauth_escapes_user),
+		T(test_oauth_needs_tls),
+		T(test_oauth_never_automatic),
+		T(test_scram_server_error),
+		T(test_scram_ignores_binding),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -22,10 +22,12 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
 
 #include "tls.h"
+#include "tls_cert.h"
 
 enum { SRV_GOOD, SRV_EXPIRED, SRV_FUTURE, SRV_LAST };
 
@@ -281,7 +283,8 @@ static int
 handshake(struct conn *c, int which, const char *host, const char *ca,
     int certcheck)
 {
-	struct tls_options opt = { host, path(ca), certcheck };
+	struct tls_options opt = { .host = host, .trust_file = path(ca),
+	    .certcheck = certcheck };
 
 	if (!env.ok)
 		skip();
@@ -436,7 +439,8 @@ test_small_reads(void **state)
 static void
 test_trust_file_missing(void **state)
 {
-	struct tls_options opt = { "localhost", "/nonexistent/ca.pem", 1 };
+	struct tls_options opt = { .host = "localhost",
+	    .trust_file = "/nonexistent/ca.pem", .certcheck = 1 };
 	struct failure f;
 
 	(void)state;
@@ -450,7 +454,7 @@ test_trust_file_missing(void **state)
 static void
 test_system_store(void **state)
 {
-	struct tls_options opt = { "localhost", NULL, 1 };
+	struct tls_options opt = { .host = "localhost", .certcheck = 1 };
 	struct failure f;
 	struct tls *t;
 
@@ -468,7 +472,7 @@ test_system_store(void **state)
 static void
 test_trust_file_junk(void **state)
 {
-	struct tls_options opt = { "localhost", NULL, 1 };
+	struct tls_options opt = { .host = "localhost", .certcheck = 1 };
 	struct failure f;
 	char want[256];
 
@@ -506,7 +510,7 @@ static void
 expect_peer(const char *act, int timeout_ms, enum fail_class cls,
     const char *text)
 {
-	struct tls_options opt = { "localhost", NULL, 0 };
+	struct tls_options opt = { .host = "localhost" };
 	struct failure f;
 	struct tls *t;
 	int lfd, fd, peer = -1;
@@ -559,6 +563,84 @@ test_peer_not_tls(void **state)
 	    "was received.");
 }
 
+/* What --serverinfo needs, and the binding SCRAM-PLUS needs. */
+static void
+test_peer_info(void **state)
+{
+	struct tls_cert_info info;
+	struct failure f;
+	const char *type;
+	char *cb = NULL;
+	struct conn c;
+
+	(void)state;
+	assert_int_equal(handshake(&c, SRV_GOOD, "localhost", "ca.pem", 1),
+	    0);
+	assert_int_equal(tls_peer_info(c.t, &info, &f), 0);
+	assert_string_equal(info.subject, "CN=localhost");
+	assert_string_equal(info.issuer, "CN=postie test CA");
+	assert_true(info.not_before <= time(NULL));
+	assert_true(info.not_after > time(NULL));
+	assert_int_equal(strlen(info.sha256), 32 * 3 - 1);
+	assert_int_equal(strncmp(info.pin, "sha256//", 8), 0);
+	assert_int_equal(strlen(info.pin), 8 + 44);
+	/* The pin it shows is one the check accepts. */
+	assert_int_equal(tls_cert_pins_ok(info.pin, &f), 0);
+	assert_int_equal(tls_resumed(c.t), 0);
+	assert_int_equal(tls_channel_binding(c.t, &type, &cb), 0);
+	assert_string_equal(type, "tls-exporter");
+	assert_true(strlen(cb) >= 44);
+	free(cb);
+	tls_cert_info_clear(&info);
+	conn_close(&c);
+}
+
+struct pin_case {
+	const char *value;
+	int fingerprint;	/* else a pin list */
+	int ok, weak;
+};
+
+static const struct pin_case pin_cases[] = {
+	{ "00:11:22:33:44:55:66:77:88:99:aa:bb:cc:dd:ee:ff:00:11:22:33:44:"
+	    "55:66:77:88:99:AA:BB:CC:DD:EE:FF", 1, 1, 0 },
+	{ "00112233445566778899aabbccddeeff0011223344556677889900112233445"
+	    "5", 1, 1, 0 },
+	{ "00112233445566778899aabbccddeeff001122334455667788990011223344"
+	    "5", 1, 0, 0 },
+	{ "0011223344556677889900112233445566778899", 1, 1, 1 },
+	{ "00:11:22:33:44:55:66:77:88:99:aa:bb:cc:dd:ee:ff", 1, 1, 1 },
+	{ "00:11:22", 1, 0, 0 },
+	{ "zz:11:22:33:44:55:66:77:88:99:aa:bb:cc:dd:ee:ff", 1, 0, 0 },
+	{ "sha256//AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=", 0, 1, 0 },
+	{ "sha256//AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA= ; "
+	    "SHA256//BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBA=", 0, 1, 0 },
+	{ "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=", 0, 0, 0 },
+	{ "sha256//AAAA", 0, 0, 0 },
+	{ "sha256//AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=;", 0, 0, 0 },
+};
+
+static void
+test_pin_syntax(void **state)
+{
+	struct failure f;
+	size_t i;
+	int weak, rc;
+
+	(void)state;
+	for (i = 0; i < UTIL_ARRAY_LEN(pin_cases); i++) {
+		weak = -1;
+		rc = pin_cases[i].fingerprint ?
+		    tls_cert_fingerprint_ok(pin_cases[i].value, &weak, &f) :
+		    tls_cert_pins_ok(pin_cases[i].value, &f);
+		assert_int_equal(rc, pin_cases[i].ok ? 0 : -1);
+		if (!pin_cases[i].ok)
+			assert_int_equal(f.cls, FAIL_CONFIG);
+		else if (pin_cases[i].fingerprint)
+			assert_int_equal(weak, pin_cases[i].weak);
+	}
+}
+
 /* A hung handshake must fail the run, not leave servers behind. */
 static void
 watchdog(int sig)
@@ -588,6 +670,8 @@ main(void)
 		cmocka_unit_test(test_timeout),
 		cmocka_unit_test(test_peer_closes),
 		cmocka_unit_test(test_peer_not_tls),
+		cmocka_unit_test(test_peer_info),
+		cmocka_unit_test(test_pin_syntax),
 	};
 
 	_Static_assert(UTIL_ARRAY_LEN(hs_cases) == 7, "HS() list");
