@@ -14,12 +14,12 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
-#include <time.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "hdr.h"
 #include "message.h"
+#include "message_add.h"
 
 #define CHUNK (64 * 1024)
 
@@ -36,6 +36,20 @@ struct spool {
 	int	 eightbit;
 };
 
+/* Addresses collected for -t. */
+struct rlist {
+	char	**v;
+	size_t	  n, cap;
+};
+
+/* Where the scan is with respect to the first block of Resent- fields. */
+enum resent {
+	RESENT_NONE,		/* no Resent- field seen yet */
+	RESENT_FIRST,		/* inside the first block */
+	RESENT_AFTER,		/* the first block has ended */
+	RESENT_LAST
+};
+
 struct reader {
 	const struct message_options *opt;
 	struct message		*msg;
@@ -44,7 +58,10 @@ struct reader {
 	struct buf		 line;	/* header line being collected */
 	struct buf		 head;	/* kept fields, CRLF form */
 	size_t			 hdr_bytes;
-	size_t			 rcap;
+	struct rlist		 plain;	/* To, Cc, Bcc */
+	struct rlist		 resent;	/* first Resent- block */
+	enum resent		 rstate;
+	int			 at_eof;	/* input ended in the header */
 	int			 in_body;
 	int			 cr_pending;	/* body: CR, maybe LF next */
 	int			 at_bol;	/* body: at start of a line */
@@ -124,144 +141,40 @@ spool_put(struct spool *sp, const char *s, size_t n, struct failure *f)
 	return 0;
 }
 
-/* Fields added in front of the header. */
-
-static int
-has_ctl(const char *s)
-{
-	for (; *s != '\0'; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			return 1;
-	return 0;
-}
-
-/* Append "line" CRLF, folded at blanks to keep lines near 78 columns. */
-static void
-add_folded(struct buf *b, const char *line)
-{
-	size_t col = 0, w;
-	const char *p;
-
-	for (p = line; *p != '\0'; p += w) {
-		w = strcspn(p + 1, " ") + 1;
-		if (p != line && col > 0 && col + w > 78) {
-			buf_add(b, "\r\n", 2);
-			col = 0;
-		}
-		buf_add(b, p, w);
-		col += w;
-	}
-	buf_add(b, "\r\n", 2);
-}
-
-static void
-add_date(struct buf *b, time_t now)
-{
-	static const char days[7][4] = {
-		"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"
-	};
-	static const char months[12][4] = {
-		"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-		"Jul", "Aug", "Sep", "Oct", "Nov", "Dec"
-	};
-	struct tm tm;
-	long off;
-	char *s;
-
-	localtime_r(&now, &tm);
-	off = tm.tm_gmtoff / 60;
-	s = xasprintf("Date: %s, %d %s %04d %02d:%02d:%02d %c%02ld%02ld\r\n",
-	    days[tm.tm_wday], tm.tm_mday, months[tm.tm_mon],
-	    tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec,
-	    off < 0 ? '-' : '+', labs(off) / 60, labs(off) % 60);
-	buf_add(b, s, strlen(s));
-	free(s);
-}
-
-static int
-add_from(struct reader *r, struct buf *b, struct failure *f)
-{
-	const char *addr = r->opt->from_addr, *name = r->opt->full_name;
-	char *phrase, *line;
-
-	if (has_ctl(addr)) {
-		failure_set(f, FAIL_DATA, "From: address contains a line "
-		    "break or control character");
-		return -1;
-	}
-	if (name != NULL && *name != '\0') {
-		phrase = hdr_encode_phrase(name);
-		line = xasprintf("From: %s <%s>", phrase, addr);
-		free(phrase);
-	} else
-		line = xasprintf("From: %s", addr);
-	add_folded(b, line);
-	free(line);
-	free(r->msg->from);
-	r->msg->from = xstrdup(addr);
-	r->msg->added_from = 1;
-	return 0;
-}
-
-static int
-add_msgid(struct reader *r, struct buf *b, time_t now, struct failure *f)
-{
-	const char *domain = r->opt->msgid_domain;
-	unsigned char rnd[8];
-	char stamp[32];
-	struct tm tm;
-	ssize_t n;
-
-	if (domain == NULL)
-		domain = "localhost";
-	if (has_ctl(domain) || strpbrk(domain, " <>") != NULL) {
-		failure_set(f, FAIL_DATA, "Message-ID: unusable domain '%s'",
-		    domain);
-		return -1;
-	}
-	while ((n = getrandom(rnd, sizeof(rnd), 0)) == -1 && errno == EINTR)
-		continue;
-	if (n != (ssize_t)sizeof(rnd)) {
-		failure_set(f, FAIL_OS, "Message-ID: getrandom: %s",
-		    n == -1 ? strerror(errno) : "short read");
-		return -1;
-	}
-	gmtime_r(&now, &tm);
-	strftime(stamp, sizeof(stamp), "%Y%m%d%H%M%S", &tm);
-	r->msg->msgid = xasprintf("<%s.%02x%02x%02x%02x%02x%02x%02x%02x@%s>",
-	    stamp, rnd[0], rnd[1], rnd[2], rnd[3], rnd[4], rnd[5], rnd[6],
-	    rnd[7], domain);
-	buf_add(b, "Message-ID: ", 12);
-	buf_add(b, r->msg->msgid, strlen(r->msg->msgid));
-	buf_add(b, "\r\n", 2);
-	r->msg->added_msgid = 1;
-	return 0;
-}
-
+/* Fields added in front of the header, in msmtp's order. */
 static int
 add_missing(struct reader *r, struct buf *b, struct failure *f)
 {
-	time_t now = time(NULL);
+	struct message_add a = {
+		.from = !r->has_from && r->opt->from_addr != NULL,
+		.date = !r->has_date,
+		.msgid = !r->has_msgid,
+		.from_addr = r->opt->from_addr,
+		.full_name = r->opt->full_name,
+		.msgid_domain = r->opt->msgid_domain,
+	};
+	char *fields;
 
-	if (!r->has_date) {
-		add_date(b, now);
-		r->msg->added_date = 1;
+	if (message_add_fields(&a, &fields, &r->msg->msgid, f) == -1)
+		return -1;
+	buf_add(b, fields, strlen(fields));
+	free(fields);
+	if (a.from) {
+		free(r->msg->from);
+		r->msg->from = xstrdup(a.from_addr);
 	}
-	if (!r->has_from && r->opt->from_addr != NULL &&
-	    add_from(r, b, f) == -1)
-		return -1;
-	if (!r->has_msgid && add_msgid(r, b, now, f) == -1)
-		return -1;
+	r->msg->added_from = a.from;
+	r->msg->added_date = a.date;
+	r->msg->added_msgid = a.msgid;
 	return 0;
 }
 
 /* Header fields. */
 
 static int
-collect_rcpts(struct reader *r, const struct hdr_field *fld,
+collect_rcpts(struct rlist *rl, const struct hdr_field *fld,
     struct failure *f)
 {
-	struct message *msg = r->msg;
 	struct hdr_addrlist list;
 	size_t i;
 
@@ -271,12 +184,11 @@ collect_rcpts(struct reader *r, const struct hdr_field *fld,
 		return -1;
 	}
 	for (i = 0; i < list.n; i++) {
-		if (msg->nrcpts == r->rcap) {
-			r->rcap = r->rcap ? r->rcap * 2 : 8;
-			msg->rcpts = xreallocarray(msg->rcpts, r->rcap,
-			    sizeof(*msg->rcpts));
+		if (rl->n == rl->cap) {
+			rl->cap = rl->cap ? rl->cap * 2 : 8;
+			rl->v = xreallocarray(rl->v, rl->cap, sizeof(*rl->v));
 		}
-		msg->rcpts[msg->nrcpts++] = list.v[i].addr;
+		rl->v[rl->n++] = list.v[i].addr;
 		list.v[i].addr = NULL;
 	}
 	hdr_addrlist_clear(&list);
@@ -311,16 +223,70 @@ note_msgid(struct reader *r, const struct hdr_field *fld)
 		r->msg->msgid = xstrndup(fld->value, len);
 }
 
+static void
+rlist_clear(struct rlist *rl)
+{
+	size_t i;
+
+	for (i = 0; i < rl->n; i++)
+		free(rl->v[i]);
+	free(rl->v);
+	memset(rl, 0, sizeof(*rl));
+}
+
+/*
+ * -t takes To, Cc and Bcc, unless a Resent- field appears: then, as in
+ * msmtp and RFC 5322 3.6.6, only Resent-To, Resent-Cc and Resent-Bcc of
+ * the first (topmost, newest) block of adjacent Resent- fields count.
+ */
+static int
+note_rcpts(struct reader *r, const struct hdr_field *fld,
+    struct failure *f)
+{
+	int resent = strncasecmp(fld->name, "Resent-", 7) == 0;
+	struct hdr_field sub = *fld;
+
+	if (resent && r->rstate == RESENT_NONE)
+		r->rstate = RESENT_FIRST;
+	else if (!resent && r->rstate == RESENT_FIRST)
+		r->rstate = RESENT_AFTER;
+	if (!r->opt->read_recipients)
+		return 0;
+	if (resent && r->rstate == RESENT_FIRST) {
+		sub.name = fld->name + 7;
+		if (hdr_name_is(&sub, "To") || hdr_name_is(&sub, "Cc") ||
+		    hdr_name_is(&sub, "Bcc"))
+			return collect_rcpts(&r->resent, fld, f);
+	}
+	if (hdr_name_is(fld, "To") || hdr_name_is(fld, "Cc") ||
+	    hdr_name_is(fld, "Bcc"))
+		return collect_rcpts(&r->plain, fld, f);
+	return 0;
+}
+
+/* The recipients -t found, once the header has ended. */
+static void
+take_rcpts(struct reader *r)
+{
+	struct rlist *use = r->rstate != RESENT_NONE ? &r->resent :
+	    &r->plain;
+
+	r->msg->rcpts = use->v;
+	r->msg->nrcpts = use->n;
+	memset(use, 0, sizeof(*use));
+	rlist_clear(&r->plain);
+	rlist_clear(&r->resent);
+}
+
 static int
 head_field(struct reader *r, const struct hdr_field *fld, struct failure *f)
 {
 	const char *p;
 
-	if ((hdr_name_is(fld, "To") || hdr_name_is(fld, "Cc") ||
-	    hdr_name_is(fld, "Bcc")) && r->opt->read_recipients &&
-	    collect_rcpts(r, fld, f) == -1)
+	if (note_rcpts(r, fld, f) == -1)
 		return -1;
-	if (hdr_name_is(fld, "Bcc"))
+	/* Blind copies stay blind, whether sent or resent. */
+	if (hdr_name_is(fld, "Bcc") || hdr_name_is(fld, "Resent-Bcc"))
 		return 0;
 	if (hdr_name_is(fld, "From")) {
 		r->has_from = 1;
@@ -358,7 +324,10 @@ head_end(struct reader *r, const char *body, size_t blen, struct failure *f)
 	}
 	if (r->head.len > 0)
 		buf_add(&out, r->head.p, r->head.len);
-	buf_add(&out, "\r\n", 2);
+	/* Input that ends in the header gets no empty body, as in msmtp. */
+	if (!r->at_eof)
+		buf_add(&out, "\r\n", 2);
+	take_rcpts(r);
 	if (body != NULL) {
 		buf_add(&out, body, blen);
 		buf_add(&out, "\r\n", 2);
@@ -501,6 +470,7 @@ finish(struct reader *r, struct failure *f)
 		if (head_line(r, f) == -1)
 			return -1;
 	}
+	r->at_eof = 1;
 	if (!r->in_body &&
 	    head_event(r, hdr_scanner_finish(r->sc), 1, NULL, 0, f) == -1)
 		return -1;
@@ -571,6 +541,8 @@ message_read(int infd, const struct message_options *opt,
 	hdr_scanner_free(r.sc);
 	free(r.sp.buf);
 	free(r.line.p);
+	rlist_clear(&r.plain);
+	rlist_clear(&r.resent);
 	free(r.head.p);
 	if (rc == -1) {
 		message_free(r.msg);

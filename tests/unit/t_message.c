@@ -102,13 +102,14 @@ static const struct exact_case exact_cases[] = {
 	{ "lone dot line is data", H "\n.\n..\n.", HC "\r\n.\r\n..\r\n.\r\n" },
 	{ "no trailing newline", H "\nabc", HC "\r\nabc\r\n" },
 	{ "CR at end of input", H "\nabc\r", HC "\r\nabc\r\n" },
-	{ "header only", H "Subject: s", HC "Subject: s\r\n\r\n" },
+	/* Input ending in the header gets no empty line, as in msmtp. */
+	{ "header only", H "Subject: s", HC "Subject: s\r\n" },
 	{ "header only with newline", H "Subject: s\n",
-	    HC "Subject: s\r\n\r\n" },
+	    HC "Subject: s\r\n" },
 	{ "header and blank line", H "Subject: s\n\n",
 	    HC "Subject: s\r\n\r\n" },
 	{ "header only, continuation last", H "To: a,\n b",
-	    HC "To: a,\r\n b\r\n\r\n" },
+	    HC "To: a,\r\n b\r\n" },
 	{ "body starts without blank line", H "hello world\nmore\n",
 	    HC "\r\nhello world\r\nmore\r\n" },
 	{ "body start line at end of input", H "hello",
@@ -265,9 +266,10 @@ test_added_headers(void **state)
 	(void)state;
 	assert_int_equal(run("Subject: s\n\nb\n", 14, &opt, &msg, &f), 0);
 	out = spool_text(msg, NULL);
-	snprintf(re, sizeof(re), "%sFrom: me@example.org\r\n"
+	/* msmtp's order: From, Date, Message-ID. */
+	snprintf(re, sizeof(re), "^From: me@example.org\r\n%s"
 	    "Message-ID: <[0-9]{14}\\.[0-9a-f]{16}@example\\.org>\r\n"
-	    "Subject: s\r\n\r\nb\r\n$", date_re);
+	    "Subject: s\r\n\r\nb\r\n$", date_re + 1);
 	assert_match(out, re);
 	assert_true(msg->added_date && msg->added_from && msg->added_msgid);
 	assert_string_equal(msg->from, "me@example.org");
@@ -449,6 +451,58 @@ test_read_recipients(void **state)
 	assert_null(strstr(out, "e@v"));
 	free(out);
 	message_free(msg);
+}
+
+/* -t with Resent- fields: only the first block's recipients count. */
+static const struct resent_case {
+	const char *name, *in, *want;	/* want: addresses joined by " " */
+	const char *gone;		/* must not be in the output */
+} resent_cases[] = {
+	{ "no Resent- fields", "To: a@x\nBcc: b@x\n\nb\n", "a@x b@x",
+	    "b@x" },
+	{ "Resent-To replaces To", "Resent-To: r@x\nTo: a@x\n\nb\n", "r@x",
+	    NULL },
+	{ "Resent-Cc and Resent-Bcc", "Resent-From: f@x\nResent-Cc: c@x\n"
+	    "Resent-Bcc: h@x,\n i@x\nTo: a@x\nBcc: o@x\n\nb\n",
+	    "c@x h@x i@x", "Resent-Bcc" },
+	{ "only the first block", "Received: x\nResent-To: n@x\n"
+	    "Resent-Date: d\nReceived: y\nResent-To: old@x\nTo: a@x\n\nb\n",
+	    "n@x", NULL },
+	{ "a late Resent- block", "To: a@x\nResent-To: l@x\n\nb\n", "l@x",
+	    NULL },
+	{ "Resent- without recipients", "Resent-Sender: s@x\nTo: a@x\n\nb\n",
+	    "", NULL },
+	{ "Resent-Bcc in any case", "RESENT-BCC: h@x\nresent-to: r@x\n\nb\n",
+	    "h@x r@x", "h@x" },
+};
+
+static void
+test_resent(void **state)
+{
+	struct message_options opt = { .tmpdir = tmpdir,
+	    .read_recipients = 1 };
+	const struct resent_case *c;
+	struct message *msg;
+	struct failure f;
+	char got[256], *out;
+	size_t i, k;
+
+	(void)state;
+	for (c = resent_cases; c < resent_cases +
+	    UTIL_ARRAY_LEN(resent_cases); c++) {
+		print_message("case: %s\n", c->name);
+		assert_int_equal(run(c->in, strlen(c->in), &opt, &msg, &f), 0);
+		got[0] = '\0';
+		for (i = 0, k = 0; i < msg->nrcpts; i++)
+			k += (size_t)snprintf(got + k, sizeof(got) - k, "%s%s",
+			    i > 0 ? " " : "", msg->rcpts[i]);
+		assert_string_equal(got, c->want);
+		out = spool_text(msg, NULL);
+		if (c->gone != NULL)
+			assert_null(strstr(out, c->gone));
+		free(out);
+		message_free(msg);
+	}
 }
 
 static void
@@ -674,6 +728,7 @@ main(void)
 		cmocka_unit_test(test_from_addr_with_line_break),
 		cmocka_unit_test(test_read_recipients),
 		cmocka_unit_test(test_read_recipients_error),
+		cmocka_unit_test(test_resent),
 		cmocka_unit_test(test_size_limit),
 		cmocka_unit_test(test_header_too_large),
 		cmocka_unit_test(test_pipe_input),
