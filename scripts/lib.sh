@@ -7,7 +7,8 @@ top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 POSTIE_BUILD_PKGS="build-essential autoconf automake pkg-config
 	libgnutls28-dev libgsasl-dev libidn2-dev libcmocka-dev"
 POSTIE_TEST_PKGS="postfix dovecot-core gnutls-bin php-cli python3 groff-base
-	ca-certificates procps iproute2"
+	ca-certificates procps iproute2 msmtp bsd-mailx s-nail neomutt git
+	git-email libmailtools-perl cron clang libclang-rt-14-dev valgrind"
 
 # Install whatever of the named packages is missing.
 install_missing() {

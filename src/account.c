@@ -324,6 +324,23 @@ dup_val(const struct merge *m, enum conf_key k)
 	return v != NULL ? xstrdup(v) : NULL;
 }
 
+/* DSN settings in their wire form (RFC 3461): upper case, NULL if off. */
+static void
+set_dsn(struct account *a, const struct merge *m)
+{
+	const char *n = val(m, CONF_DSN_NOTIFY), *r = val(m, CONF_DSN_RETURN);
+	char *p;
+
+	if (n != NULL && strcmp(n, "off") != 0) {
+		a->dsn_notify = xstrdup(n);
+		for (p = a->dsn_notify; *p != '\0'; p++)
+			*p = (char)toupper((unsigned char)*p);
+	}
+	if (r != NULL && strcmp(r, "off") != 0)
+		a->dsn_return = xstrdup(strcmp(r, "full") == 0 ? "FULL" :
+		    "HDRS");
+}
+
 static int
 flag(const struct merge *m, enum conf_key k, int dflt)
 {
@@ -371,8 +388,82 @@ set_tls(struct account *a, const struct merge *m)
 	a->tls_certcheck = flag(m, CONF_TLS_CERTCHECK, 1);
 	if (trust != NULL && strcmp(trust, "system") != 0)
 		a->tls_trust_file = xstrdup(trust);
+	a->tls_opportunistic = flag(m, CONF_TLS_OPPORTUNISTIC, 0);
+	a->tls_fingerprint = dup_val(m, CONF_TLS_FINGERPRINT);
+	a->tls_pubkey_pin = dup_val(m, CONF_TLS_PUBKEY_PIN);
+	a->tls_crl_file = dup_val(m, CONF_TLS_CRL_FILE);
+	a->tls_cert_file = dup_val(m, CONF_TLS_CERT_FILE);
+	a->tls_key_file = dup_val(m, CONF_TLS_KEY_FILE);
+	a->tls_priorities = dup_val(m, CONF_TLS_PRIORITIES);
+	a->tls_host_override = dup_val(m, CONF_TLS_HOST_OVERRIDE);
 	a->port = number(m, CONF_PORT,
 	    a->tls && !a->tls_starttls ? 465 : 25);
+}
+
+/*
+ * $XDG_CACHE_HOME/postie/tls-ACCOUNT-HOST-PORT (else ~/.cache/...): one
+ * file per account and server, with any byte outside [A-Za-z0-9.-]
+ * replaced so that no name can leave the directory.
+ */
+static char *
+tls_session_path(const struct account *a)
+{
+	const char *xdg = getenv("XDG_CACHE_HOME");
+	char *home = NULL, *name, *p, *path;
+
+	name = xasprintf("tls-%s-%s-%d", a->name, a->host, a->port);
+	for (p = name; *p != '\0'; p++)
+		if (!isalnum((unsigned char)*p) && *p != '.' && *p != '-')
+			*p = '_';
+	if (xdg != NULL && xdg[0] == '/') {
+		path = xasprintf("%s/postie/%s", xdg, name);
+	} else {
+		home = util_expand_home("~");
+		path = xasprintf("%s/.cache/postie/%s", home, name);
+	}
+	free(home);
+	free(name);
+	return path;
+}
+
+char *
+account_queue_dir_default(void)
+{
+	const char *xdg = getenv("XDG_STATE_HOME");
+	char *home, *dir;
+
+	/* The XDG spec ignores a relative XDG_STATE_HOME. */
+	if (xdg != NULL && xdg[0] == '/')
+		return xasprintf("%s/postie/queue", xdg);
+	home = util_expand_home("~");
+	dir = xasprintf("%s/.local/state/postie/queue", home);
+	free(home);
+	return dir;
+}
+
+/* Values were normalised by conf.c: seconds, "FIRST,LONGEST". */
+static void
+set_queue(struct account *a, const struct merge *m)
+{
+	const char *q = val(m, CONF_QUEUE), *retry = val(m, CONF_QUEUE_RETRY);
+	long first, longest;
+
+	a->queue = ACCOUNT_QUEUE_OFF;
+	if (q != NULL && strcmp(q, "fallback") == 0)
+		a->queue = ACCOUNT_QUEUE_FALLBACK;
+	else if (q != NULL && strcmp(q, "always") == 0)
+		a->queue = ACCOUNT_QUEUE_ALWAYS;
+	a->queue_dir = dup_val(m, CONF_QUEUE_DIR);
+	if (a->queue_dir == NULL)
+		a->queue_dir = account_queue_dir_default();
+	a->queue_lifetime_s = number(m, CONF_QUEUE_LIFETIME,
+	    ACCOUNT_QUEUE_LIFETIME);
+	a->queue_retry_first_s = ACCOUNT_QUEUE_RETRY_FIRST;
+	a->queue_retry_max_s = ACCOUNT_QUEUE_RETRY_MAX;
+	if (retry != NULL && sscanf(retry, "%ld,%ld", &first, &longest) == 2) {
+		a->queue_retry_first_s = first;
+		a->queue_retry_max_s = longest;
+	}
 }
 
 static struct account *
@@ -393,12 +484,17 @@ build(const struct merge *m)
 	set_auth(a, val(m, CONF_AUTH));
 	a->auth_without_tls = flag(m, CONF_AUTH_WITHOUT_TLS, 0);
 	set_tls(a, m);
+	if (a->host != NULL && (a->tls || a->tls_opportunistic) &&
+	    flag(m, CONF_TLS_SESSION_CACHE, 1))
+		a->tls_session_file = tls_session_path(a);
 	a->domain = dup_val(m, CONF_DOMAIN);
 	if (a->domain == NULL)
 		a->domain = xstrdup("localhost");
 	/* postie always keeps a deadline, so "off" means the default. */
 	a->timeout_s = number(m, CONF_TIMEOUT, ACCOUNT_DEFAULT_TIMEOUT);
 	a->logfile = dup_val(m, CONF_LOGFILE);
+	set_dsn(a, m);
+	set_queue(a, m);
 	return a;
 }
 
@@ -495,7 +591,18 @@ account_free(struct account *a)
 	secret_source_clear(&a->password);
 	free(a->auth_mech);
 	free(a->tls_trust_file);
+	free(a->tls_fingerprint);
+	free(a->tls_pubkey_pin);
+	free(a->tls_crl_file);
+	free(a->tls_cert_file);
+	free(a->tls_key_file);
+	free(a->tls_priorities);
+	free(a->tls_host_override);
+	free(a->tls_session_file);
 	free(a->domain);
 	free(a->logfile);
+	free(a->dsn_notify);
+	free(a->dsn_return);
+	free(a->queue_dir);
 	free(a);
 }

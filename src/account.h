@@ -18,6 +18,18 @@
 #include "secret.h"
 #include "util.h"
 
+enum account_queue {
+	ACCOUNT_QUEUE_OFF,	/* deliver now or fail (msmtp's behaviour) */
+	ACCOUNT_QUEUE_FALLBACK,	/* deliver now; queue on a temporary failure */
+	ACCOUNT_QUEUE_ALWAYS,	/* queue, then flush in the background */
+	ACCOUNT_QUEUE_LAST
+};
+
+/* Defaults of the queue keys. */
+#define ACCOUNT_QUEUE_LIFETIME	(5L * 86400)
+#define ACCOUNT_QUEUE_RETRY_FIRST	(5L * 60)
+#define ACCOUNT_QUEUE_RETRY_MAX	(3L * 3600)
+
 enum account_auth {
 	ACCOUNT_AUTH_OFF,
 	ACCOUNT_AUTH_AUTO,	/* "auth on": best mechanism offered */
@@ -41,9 +53,25 @@ struct account {
 	int tls_starttls;
 	char *tls_trust_file;		/* NULL: the system trust store */
 	int tls_certcheck;
+	int tls_opportunistic;		/* STARTTLS only if offered */
+	char *tls_fingerprint;		/* the rest: NULL when not set */
+	char *tls_pubkey_pin;
+	char *tls_crl_file;
+	char *tls_cert_file;
+	char *tls_key_file;
+	char *tls_priorities;
+	char *tls_host_override;	/* name checked instead of host */
+	char *tls_session_file;		/* resumption data; NULL: off */
 	char *domain;			/* EHLO argument */
 	int timeout_s;			/* per network step */
 	char *logfile;			/* NULL: no logfile */
+	char *dsn_notify;		/* NOTIFY= as sent, NULL: off */
+	char *dsn_return;		/* RET= as sent: HDRS, FULL; NULL off */
+	enum account_queue queue;
+	char *queue_dir;		/* always set (default filled in) */
+	long queue_lifetime_s;
+	long queue_retry_first_s;	/* first pause after a failure */
+	long queue_retry_max_s;		/* pauses double up to this */
 };
 
 /* What the command line asks for; all borrowed. */
@@ -63,5 +91,11 @@ int account_resolve(const struct conf *sys, const struct conf *user,
     const struct account_request *req, struct account **out,
     struct failure *f);
 void account_free(struct account *acct);
+
+/*
+ * The default queue directory: $XDG_STATE_HOME/postie/queue when that is
+ * an absolute path, else ~/.local/state/postie/queue.  Newly allocated.
+ */
+char *account_queue_dir_default(void);
 
 #endif

@@ -47,6 +47,12 @@ enum cli_act {
 	ACT_HELP,
 	ACT_OVERRIDE,
 	ACT_BMODE,
+	ACT_ENVID,
+	ACT_OMODE,
+	ACT_FLUSH,
+	ACT_ENQUEUE,
+	ACT_QREMOVE,
+	ACT_QRETRY,
 	ACT_LAST
 };
 
@@ -107,6 +113,24 @@ static const struct cli_opt cli_opts[] = {
 	{ '\0', "--tls-certcheck", ARG_OPTIONAL, SUP, ACT_OVERRIDE,
 	    "tls_certcheck", "on|off",
 	    "rc key tls_certcheck: check the server certificate" },
+	{ '\0', "--tls-fingerprint", ARG_REQUIRED, SUP, ACT_OVERRIDE,
+	    "tls_fingerprint", "HEX",
+	    "rc key tls_fingerprint: accept only this certificate" },
+	{ '\0', "--tls-crl-file", ARG_REQUIRED, SUP, ACT_OVERRIDE,
+	    "tls_crl_file", "FILE",
+	    "rc key tls_crl_file: certificate revocation lists" },
+	{ '\0', "--tls-cert-file", ARG_REQUIRED, SUP, ACT_OVERRIDE,
+	    "tls_cert_file", "FILE",
+	    "rc key tls_cert_file: client certificate" },
+	{ '\0', "--tls-key-file", ARG_REQUIRED, SUP, ACT_OVERRIDE,
+	    "tls_key_file", "FILE",
+	    "rc key tls_key_file: key of the client certificate" },
+	{ '\0', "--tls-priorities", ARG_REQUIRED, SUP, ACT_OVERRIDE,
+	    "tls_priorities", "STRING",
+	    "rc key tls_priorities: GnuTLS priority string" },
+	{ '\0', "--tls-host-override", ARG_REQUIRED, SUP, ACT_OVERRIDE,
+	    "tls_host_override", "NAME",
+	    "rc key tls_host_override: name to verify instead of host" },
 	{ '\0', "--auth", ARG_OPTIONAL, SUP, ACT_OVERRIDE, "auth",
 	    "on|off|MECH", "rc key auth: authenticate, optionally with MECH" },
 	{ '\0', "--user", ARG_REQUIRED, SUP, ACT_OVERRIDE, "user",
@@ -117,10 +141,23 @@ static const struct cli_opt cli_opts[] = {
 	    "SECONDS", "rc key timeout: network timeout in seconds" },
 	{ 'X', "--logfile", ARG_REQUIRED, SUP, ACT_OVERRIDE, "logfile",
 	    "FILE", "rc key logfile: append one line per message" },
+	{ '\0', "--queue", ARG_REQUIRED, SUP, ACT_OVERRIDE, "queue",
+	    "off|fallback|always", "rc key queue: when to queue a message" },
+	{ '\0', "--queue-dir", ARG_REQUIRED, SUP, ACT_OVERRIDE, "queue_dir",
+	    "DIR", "rc key queue_dir: the queue directory" },
+	{ '\0', "--enqueue", ARG_NONE, SUP, ACT_ENQUEUE, NULL,
+	    NULL, "only queue the message (same as -odq)" },
+	{ 'q', "--flush", ARG_NONE, SUP, ACT_FLUSH, NULL,
+	    NULL, "deliver the queued messages that are due" },
+	{ '\0', "--queue-retry", ARG_REQUIRED, SUP, ACT_QRETRY, NULL,
+	    "ID", "make queued message ID due now" },
+	{ '\0', "--queue-remove", ARG_REQUIRED, SUP, ACT_QREMOVE, NULL,
+	    "ID", "delete queued message ID" },
 	{ 'i', NULL, ARG_NONE, IGN, ACT_NONE, NULL,
 	    NULL, "ignored: a lone dot never ends the message" },
-	{ 'o', NULL, ARG_REQUIRED, IGN, ACT_NONE, NULL,
-	    "X", "ignored: sendmail option such as -oi or -oem" },
+	{ 'o', NULL, ARG_REQUIRED, IGN, ACT_OMODE, NULL,
+	    "X", "sendmail option: -odq queues only, others (-oi, -oem) "
+	    "are ignored" },
 	{ 'O', NULL, ARG_REQUIRED, IGN, ACT_NONE, NULL,
 	    "OPT=VALUE", "ignored: sendmail option" },
 	{ 'A', NULL, ARG_REQUIRED, IGN, ACT_NONE, NULL,
@@ -128,7 +165,8 @@ static const struct cli_opt cli_opts[] = {
 	{ 'B', NULL, ARG_REQUIRED, IGN, ACT_NONE, NULL,
 	    "TYPE", "ignored: body type such as 8BITMIME" },
 	{ 'b', NULL, ARG_REQUIRED, IGN, ACT_BMODE, NULL,
-	    "MODE", "-bm is accepted; other modes are refused" },
+	    "MODE", "-bm sends (the default), -bp lists the queue; "
+	    "others are refused" },
 	{ 'e', NULL, ARG_REQUIRED, IGN, ACT_NONE, NULL,
 	    "X", "ignored: error mode (-em, -ep, -eq, -ew)" },
 	{ 'G', NULL, ARG_NONE, IGN, ACT_NONE, NULL,
@@ -141,14 +179,12 @@ static const struct cli_opt cli_opts[] = {
 	    NULL, "ignored: also send to the sender" },
 	{ 'n', NULL, ARG_NONE, IGN, ACT_NONE, NULL,
 	    NULL, "ignored: do not expand aliases" },
-	{ 'q', NULL, ARG_NONE, REF, ACT_NONE, NULL,
-	    NULL, "refused: queue runs are not supported yet" },
-	{ 'N', "--dsn-notify", ARG_REQUIRED, REF, ACT_NONE, NULL,
-	    "COND", "refused: DSN is not supported yet" },
-	{ 'R', "--dsn-return", ARG_REQUIRED, REF, ACT_NONE, NULL,
-	    "RET", "refused: DSN is not supported yet" },
-	{ 'V', NULL, ARG_REQUIRED, REF, ACT_NONE, NULL,
-	    "ENVID", "refused: DSN is not supported yet" },
+	{ 'N', "--dsn-notify", ARG_REQUIRED, SUP, ACT_OVERRIDE, "dsn_notify",
+	    "off|never|COND,...", "rc key dsn_notify: when to ask for a DSN" },
+	{ 'R', "--dsn-return", ARG_REQUIRED, SUP, ACT_OVERRIDE, "dsn_return",
+	    "off|headers|hdrs|full", "rc key dsn_return: what a DSN returns" },
+	{ 'V', NULL, ARG_REQUIRED, SUP, ACT_ENVID, NULL,
+	    "ENVID", "DSN envelope identifier (ENVID on MAIL)" },
 };
 
 struct parse {
@@ -182,9 +218,36 @@ apply_bmode(struct parse *p, const char *value)
 {
 	if (strcmp(value, "m") == 0)
 		return 0;
+	if (strcmp(value, "p") == 0) {
+		p->cli->mode = CLI_MODE_LIST;
+		return 0;
+	}
 	failure_set(p->f, FAIL_USAGE, "option -b%s is not supported yet",
 	    value);
 	return -1;
+}
+
+static void
+apply_queue(struct cli *cli, enum cli_act act, const char *value)
+{
+	switch (act) {
+	case ACT_OMODE:
+		/* sendmail's delivery mode "queue only"; others ignored. */
+		if (strcmp(value, "dq") == 0)
+			cli->enqueue_only = 1;
+		break;
+	case ACT_ENQUEUE:
+		cli->enqueue_only = 1;
+		break;
+	case ACT_FLUSH:
+		cli->mode = CLI_MODE_FLUSH;
+		break;
+	default:
+		cli->mode = act == ACT_QREMOVE ? CLI_MODE_QUEUE_REMOVE :
+		    CLI_MODE_QUEUE_RETRY;
+		cli->queue_id = value;
+		break;
+	}
 }
 
 /* Carry out one option; shown is its name as the user should read it. */
@@ -232,6 +295,16 @@ apply(struct parse *p, const struct cli_opt *o, const char *value,
 		break;
 	case ACT_BMODE:
 		return apply_bmode(p, value);
+	case ACT_ENVID:
+		cli->envid = value;
+		break;
+	case ACT_OMODE:
+	case ACT_ENQUEUE:
+	case ACT_FLUSH:
+	case ACT_QREMOVE:
+	case ACT_QRETRY:
+		apply_queue(cli, o->act, value);
+		break;
 	default:
 		break;
 	}
@@ -343,6 +416,14 @@ parse_long(struct parse *p, const char *arg)
 	return apply(p, o, value, o->longopt);
 }
 
+static const char *
+base_name(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	return slash != NULL ? slash + 1 : path;
+}
+
 int
 cli_parse(int argc, char **argv, struct cli **out, struct failure *f)
 {
@@ -352,6 +433,10 @@ cli_parse(int argc, char **argv, struct cli **out, struct failure *f)
 
 	p.cli = xcalloc(1, sizeof(*p.cli));
 	p.cli->mode = CLI_MODE_SEND;
+	/* sendmail's convention: the name mailq means -bp. */
+	if (argc > 0 && argv[0] != NULL && strcmp(base_name(argv[0]),
+	    "mailq") == 0)
+		p.cli->mode = CLI_MODE_LIST;
 	for (; r == 0 && p.i < argc; p.i++) {
 		arg = argv[p.i];
 		if (only_rcpts || arg[0] != '-' || arg[1] == '\0')

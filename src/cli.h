@@ -20,6 +20,10 @@ enum cli_mode {
 	CLI_MODE_SEND,
 	CLI_MODE_VERSION,
 	CLI_MODE_HELP,
+	CLI_MODE_FLUSH,			/* -q, --flush */
+	CLI_MODE_LIST,			/* -bp, or invoked as mailq */
+	CLI_MODE_QUEUE_REMOVE,		/* --queue-remove ID */
+	CLI_MODE_QUEUE_RETRY,		/* --queue-retry ID */
 	CLI_MODE_LAST
 };
 
@@ -37,6 +41,9 @@ struct cli {
 	const char *account;		/* -a, --account */
 	const char *conf_file;		/* -C, --file */
 	int debug;			/* -d, -v, --debug: 0 = off */
+	const char *envid;		/* -V: DSN envelope id, or NULL */
+	int enqueue_only;		/* --enqueue, -odq */
+	const char *queue_id;		/* for --queue-remove/--queue-retry */
 	char **rcpts;			/* operands after the options */
 	size_t nrcpts;
 	struct cli_override *overrides;	/* --host=..., in argv order */

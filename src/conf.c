@@ -30,6 +30,8 @@
 #define CK_REQUIRED	0x2	/* an empty argument is an error */
 #define CK_OFF		0x4	/* a number that may also be "off" */
 
+#define CONF_DURATION_MAX (366L * 86400)
+
 struct conf_key_def;
 typedef int conf_check_fn(const struct conf_key_def *, const char *,
     char **, struct failure *);
@@ -42,7 +44,8 @@ struct conf_key_def {
 };
 
 static conf_check_fn check_text, check_number, check_bool, check_auth,
-    check_path;
+    check_path, check_queue, check_duration, check_retry, check_dsn_notify,
+    check_dsn_return;
 
 /* One row per rc key; scripts extract the names to check the man page. */
 static const struct conf_key_def conf_keys[CONF_KEY_LAST] = {
@@ -60,6 +63,26 @@ static const struct conf_key_def conf_keys[CONF_KEY_LAST] = {
 	[CONF_DOMAIN] =		{ "domain", check_text, 0, 0, 0 },
 	[CONF_TIMEOUT] =	{ "timeout", check_number, CK_OFF, 1, 86400 },
 	[CONF_LOGFILE] =	{ "logfile", check_path, 0, 0, 0 },
+	[CONF_QUEUE] =		{ "queue", check_queue, 0, 0, 0 },
+	[CONF_QUEUE_DIR] =	{ "queue_dir", check_path, CK_REQUIRED, 0, 0 },
+	[CONF_QUEUE_LIFETIME] =	{ "queue_lifetime", check_duration, 0, 1,
+	    CONF_DURATION_MAX },
+	[CONF_QUEUE_RETRY] =	{ "queue_retry", check_retry, 0, 0,
+	    CONF_DURATION_MAX },
+	[CONF_DSN_NOTIFY] =	{ "dsn_notify", check_dsn_notify, 0, 0, 0 },
+	[CONF_DSN_RETURN] =	{ "dsn_return", check_dsn_return, 0, 0, 0 },
+	[CONF_TLS_FINGERPRINT] = { "tls_fingerprint", check_text, 0, 0, 0 },
+	[CONF_TLS_PUBKEY_PIN] =	{ "tls_pubkey_pin", check_text, 0, 0, 0 },
+	[CONF_TLS_CRL_FILE] =	{ "tls_crl_file", check_path, 0, 0, 0 },
+	[CONF_TLS_CERT_FILE] =	{ "tls_cert_file", check_path, 0, 0, 0 },
+	[CONF_TLS_KEY_FILE] =	{ "tls_key_file", check_path, 0, 0, 0 },
+	[CONF_TLS_PRIORITIES] =	{ "tls_priorities", check_text, 0, 0, 0 },
+	[CONF_TLS_HOST_OVERRIDE] = { "tls_host_override", check_text, 0, 0,
+	    0 },
+	[CONF_TLS_OPPORTUNISTIC] = { "tls_opportunistic", check_bool, 0, 0,
+	    0 },
+	[CONF_TLS_SESSION_CACHE] = { "tls_session_cache", check_bool, 0, 0,
+	    0 },
 };
 
 /* The SASL mechanisms "auth" accepts by name (compared ignoring case). */
@@ -129,12 +152,25 @@ conf_value_normalize(enum conf_key key, const char *value, char **out,
 	return k->check(k, value, out, f);
 }
 
+/*
+ * Text ends up in SMTP commands (EHLO, MAIL FROM, AUTH): a control byte
+ * could end a line early.  A secret may hold a TAB; the value itself is
+ * never quoted since it may be a password.
+ */
 static int
 check_text(const struct conf_key_def *k, const char *value, char **out,
     struct failure *f)
 {
-	(void)k;
-	(void)f;
+	const unsigned char *p;
+
+	for (p = (const unsigned char *)value; *p != '\0'; p++) {
+		if (*p == '\r' || *p == '\n' || ((*p < 0x20 || *p == 0x7f) &&
+		    !((k->flags & CK_SECRET) && *p == '\t'))) {
+			failure_set(f, FAIL_CONFIG, "%s: contains a line break "
+			    "or control character", k->name);
+			return -1;
+		}
+	}
 	*out = xstrdup(value);
 	return 0;
 }
@@ -198,6 +234,144 @@ check_auth(const struct conf_key_def *k, const char *value, char **out,
 	    "%s: '%s' is not 'on', 'off' or a known SASL mechanism",
 	    k->name, value);
 	return -1;
+}
+
+static int
+check_queue(const struct conf_key_def *k, const char *value, char **out,
+    struct failure *f)
+{
+	if (strcmp(value, "off") == 0 || strcmp(value, "fallback") == 0 ||
+	    strcmp(value, "always") == 0) {
+		*out = xstrdup(value);
+		return 0;
+	}
+	failure_set(f, FAIL_CONFIG, "%s: '%s' is not 'off', 'fallback' or "
+	    "'always'", k->name, value);
+	return -1;
+}
+
+/*
+ * msmtp's values: "off", "never", or a comma list (no blanks) of failure,
+ * delay and success; kept in lower case, each condition at most once.
+ */
+static int
+check_dsn_notify(const struct conf_key_def *k, const char *value,
+    char **out, struct failure *f)
+{
+	static const char *const conds[] = { "failure", "delay", "success" };
+	char *v = xstrdup(value), *p, *end;
+	unsigned seen = 0, bit;
+	size_t i;
+
+	for (p = v; *p != '\0'; p++)
+		*p = (char)tolower((unsigned char)*p);
+	if (strcmp(v, "off") == 0 || strcmp(v, "never") == 0) {
+		*out = v;
+		return 0;
+	}
+	for (p = v; p != NULL; p = end != NULL ? end + 1 : NULL) {
+		end = strchr(p, ',');
+		for (i = 0, bit = 0; i < UTIL_ARRAY_LEN(conds) && !bit; i++)
+			if (strlen(conds[i]) == (end ? (size_t)(end - p) :
+			    strlen(p)) && strncmp(p, conds[i],
+			    strlen(conds[i])) == 0)
+				bit = 1u << i;
+		if (bit == 0 || (seen & bit) != 0)
+			break;
+		seen |= bit;
+	}
+	if (p == NULL) {
+		*out = v;
+		return 0;
+	}
+	free(v);
+	failure_set(f, FAIL_CONFIG, "%s: '%s' is not 'off', 'never' or a "
+	    "list of failure, delay and success such as 'failure,delay'",
+	    k->name, value);
+	return -1;
+}
+
+/* "off", "headers" or "full"; sendmail's "hdrs" is taken for "headers". */
+static int
+check_dsn_return(const struct conf_key_def *k, const char *value,
+    char **out, struct failure *f)
+{
+	if (strcasecmp(value, "off") == 0 || strcasecmp(value, "full") == 0) {
+		*out = xstrdup(strcasecmp(value, "off") == 0 ? "off" : "full");
+		return 0;
+	}
+	if (strcasecmp(value, "headers") == 0 ||
+	    strcasecmp(value, "hdrs") == 0) {
+		*out = xstrdup("headers");
+		return 0;
+	}
+	failure_set(f, FAIL_CONFIG, "%s: '%s' is not 'off', 'headers' or "
+	    "'full'", k->name, value);
+	return -1;
+}
+
+/* "N" or "N" with a unit s, m, h or d, in [min, max] seconds. */
+static int
+parse_duration(const struct conf_key_def *k, const char *s, size_t len,
+    long *out)
+{
+	static const char units[] = "smhd";
+	static const long mult[] = { 1, 60, 3600, 86400 };
+	const char *u;
+	char num[24];
+	long n;
+	size_t i = 0;
+
+	if (len > 0 && (u = strchr(units, s[len - 1])) != NULL) {
+		i = (size_t)(u - units);
+		len--;
+	}
+	if (len == 0 || len >= sizeof(num))
+		return -1;
+	memcpy(num, s, len);
+	num[len] = '\0';
+	if (util_parse_long(num, 0, k->max, &n) == -1 ||
+	    n > k->max / mult[i])
+		return -1;
+	*out = n * mult[i];
+	return *out >= k->min ? 0 : -1;
+}
+
+static int
+check_duration(const struct conf_key_def *k, const char *value, char **out,
+    struct failure *f)
+{
+	long n;
+
+	if (parse_duration(k, value, strlen(value), &n) == -1) {
+		failure_set(f, FAIL_CONFIG, "%s: '%s' is not a duration such "
+		    "as 90s, 5m, 3h or 5d (at most %ld days)", k->name, value,
+		    k->max / 86400);
+		return -1;
+	}
+	*out = xasprintf("%ld", n);
+	return 0;
+}
+
+/* "FIRST,LONGEST": the first pause, doubled up to the longest. */
+static int
+check_retry(const struct conf_key_def *k, const char *value, char **out,
+    struct failure *f)
+{
+	const char *comma = strchr(value, ',');
+	long first, longest;
+
+	if (comma == NULL || parse_duration(k, value,
+	    (size_t)(comma - value), &first) == -1 ||
+	    parse_duration(k, comma + 1, strlen(comma + 1), &longest) == -1 ||
+	    longest < first) {
+		failure_set(f, FAIL_CONFIG, "%s: '%s' is not FIRST,LONGEST "
+		    "with two durations such as 5m,3h, the first not longer",
+		    k->name, value);
+		return -1;
+	}
+	*out = xasprintf("%ld,%ld", first, longest);
+	return 0;
 }
 
 /*

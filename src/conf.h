@@ -7,8 +7,9 @@
  * of the "defaults" values in force where it was defined (msmtp's rule:
  * defaults apply to the accounts that follow them), its parent names, and
  * its own values.  Values are normalised strings: booleans "on"/"off",
- * numbers in decimal, paths with "~" expanded.  Secret values are wiped
- * by conf_free().
+ * numbers in decimal, paths with "~" expanded, durations ("90s", "5m",
+ * "3h", "5d") in decimal seconds, queue_retry as "FIRST,LONGEST".
+ * Secret values are wiped by conf_free().
  *
  * Errors: "FILE:LINE: problem" with FAIL_CONFIG; a missing file gives
  * FAIL_NOINPUT with errno ENOENT left in conf_errno so callers can treat
@@ -36,6 +37,21 @@ enum conf_key {
 	CONF_DOMAIN,
 	CONF_TIMEOUT,
 	CONF_LOGFILE,
+	CONF_QUEUE,		/* postie's own: off, fallback or always */
+	CONF_QUEUE_DIR,		/* postie's own: the queue directory */
+	CONF_QUEUE_LIFETIME,	/* postie's own: seconds before giving up */
+	CONF_QUEUE_RETRY,	/* postie's own: "FIRST,LONGEST" seconds */
+	CONF_TLS_FINGERPRINT,
+	CONF_TLS_PUBKEY_PIN,	/* postie's own: sha256//BASE64[;...] */
+	CONF_TLS_CRL_FILE,
+	CONF_TLS_CERT_FILE,
+	CONF_TLS_KEY_FILE,
+	CONF_TLS_PRIORITIES,
+	CONF_TLS_HOST_OVERRIDE,
+	CONF_TLS_OPPORTUNISTIC,	/* postie's own: STARTTLS if offered */
+	CONF_TLS_SESSION_CACHE,	/* postie's own: resume across runs */
+	CONF_DSN_NOTIFY,	/* "off", "never" or "failure,delay,success" */
+	CONF_DSN_RETURN,	/* "off", "headers" or "full" */
 	CONF_KEY_LAST
 };
 

@@ -42,7 +42,7 @@ log_debug_level(void)
 	return debug_level;
 }
 
-static void
+static void __attribute__((format(printf, 2, 0)))
 log_vprint(const char *kind, const char *fmt, va_list ap)
 {
 	char buf[2048];
@@ -187,7 +187,7 @@ log_record_format(const struct log_record *r)
 		smtpmsg = log_quoted(r->smtpmsg);
 	if (r->errormsg != NULL)
 		errmsg = log_quoted(r->errormsg);
-	tail = xasprintf("%s%s%s%s%s%s%s%s%sexitcode=%s",
+	tail = xasprintf("%s%s%s%s%s%s%s%s%s%s%s%sexitcode=%s",
 	    r->smtpstatus != NULL ? "smtpstatus=" : "",
 	    r->smtpstatus != NULL ? r->smtpstatus : "",
 	    r->smtpstatus != NULL ? " " : "",
@@ -195,7 +195,9 @@ log_record_format(const struct log_record *r)
 	    smtpmsg != NULL ? smtpmsg : "", smtpmsg != NULL ? "' " : "",
 	    errmsg != NULL ? "errormsg='" : "",
 	    errmsg != NULL ? errmsg : "", errmsg != NULL ? "' " : "",
-	    log_exit_name(r->exitcode));
+	    r->queued != NULL ? "queued=" : "",
+	    r->queued != NULL ? r->queued : "",
+	    r->queued != NULL ? " " : "", log_exit_name(r->exitcode));
 	line = xasprintf("host=%s tls=%s auth=%s user=%s from=%s "
 	    "recipients=%s mailsize=%lld msgid=%s %s",
 	    log_or_none(r->host), r->tls ? "on" : "off",

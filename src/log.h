@@ -53,6 +53,7 @@ struct log_record {
 	const char *smtpmsg;	/* the server's last reply text, or NULL */
 	const char *errormsg;	/* our one-line error, or NULL */
 	const char *msgid;	/* Message-ID of the message, or NULL */
+	const char *queued;	/* queue ID when queued, or NULL */
 	int exitcode;
 };
 

@@ -7,12 +7,14 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sysexits.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "account.h"
@@ -21,6 +23,8 @@
 #include "envelope.h"
 #include "log.h"
 #include "message.h"
+#include "qrun.h"
+#include "queue.h"
 #include "result.h"
 #include "session.h"
 
@@ -33,6 +37,11 @@ struct run {
 	struct envelope *env;
 	struct session_report rep;
 	struct failure fail;
+	int confs_read;
+	struct queue *queue;
+	char qid[QUEUE_ID_SIZE];	/* set when the message was queued */
+	char *qreason;			/* why it was queued, or NULL */
+	int spawn_flush;		/* queue always: flush in background */
 };
 
 /* A missing file is normal unless the user named it with -C. */
@@ -52,23 +61,37 @@ main_read_conf(const char *path, int must_exist, struct conf **out,
 }
 
 static int
-main_load_account(struct run *r)
+main_read_confs(struct run *r, struct failure *f)
+{
+	char *user_path;
+	int rc;
+
+	if (r->confs_read)
+		return 0;
+	if (main_read_conf(conf_system_path(), 0, &r->sys, f) < 0)
+		return -1;
+	user_path = r->cli->conf_file != NULL ? xstrdup(r->cli->conf_file) :
+	    conf_user_path();
+	rc = main_read_conf(user_path, r->cli->conf_file != NULL, &r->user,
+	    f);
+	free(user_path);
+	r->confs_read = rc == 0;
+	return rc;
+}
+
+/* The account called name (NULL: by -f or "default"), with overrides. */
+static int
+main_resolve(struct run *r, const char *name, struct account **out,
+    struct failure *f)
 {
 	const struct cli *cli = r->cli;
 	struct account_request req;
 	const char **keys, **values;
-	char *user_path;
 	size_t i;
 	int rc;
 
-	if (main_read_conf(conf_system_path(), 0, &r->sys, &r->fail) < 0)
-		return -1;
-	user_path = cli->conf_file != NULL ? xstrdup(cli->conf_file) :
-	    conf_user_path();
-	rc = main_read_conf(user_path, cli->conf_file != NULL, &r->user,
-	    &r->fail);
-	free(user_path);
-	if (rc < 0)
+	*out = NULL;
+	if (main_read_confs(r, f) < 0)
 		return -1;
 	keys = xcalloc(cli->noverrides + 1, sizeof(*keys));
 	values = xcalloc(cli->noverrides + 1, sizeof(*values));
@@ -77,15 +100,34 @@ main_load_account(struct run *r)
 		values[i] = cli->overrides[i].value;
 	}
 	memset(&req, 0, sizeof(req));
-	req.name = cli->account;
-	req.from = cli->from;
+	req.name = name;
+	req.from = name == NULL ? cli->from : NULL;
 	req.override_keys = keys;
 	req.override_values = values;
 	req.noverrides = cli->noverrides;
-	rc = account_resolve(r->sys, r->user, &req, &r->acct, &r->fail);
+	rc = account_resolve(r->sys, r->user, &req, out, f);
 	free(keys);
 	free(values);
 	return rc;
+}
+
+static int
+main_load_account(struct run *r)
+{
+	return main_resolve(r, r->cli->account, &r->acct, &r->fail);
+}
+
+/* For a flush: the account named in a queued envelope. */
+static int
+main_entry_account(void *arg, const char *name, struct account **out,
+    struct failure *f)
+{
+	struct run *r = arg;
+
+	/* "cmdline" is the account made of command-line options alone. */
+	if (name != NULL && strcmp(name, "cmdline") == 0)
+		name = NULL;
+	return main_resolve(r, name, out, f);
 }
 
 /* The right-hand side for an added Message-ID: the sender's domain. */
@@ -121,59 +163,71 @@ main_build_envelope(struct run *r)
 	req.from = r->cli->from;
 	req.rcpts = r->cli->rcpts;
 	req.nrcpts = r->cli->nrcpts;
+	req.envid = r->cli->envid;
 	return envelope_build(r->acct, &req, r->msg, &r->env, &r->fail);
-}
-
-static char *
-main_join_rcpts(const struct envelope *env)
-{
-	size_t i, len = 1;
-	char *s;
-
-	for (i = 0; i < env->nrcpts; i++)
-		len += strlen(env->rcpts[i]) + 1;
-	s = xcalloc(1, len);
-	for (i = 0; i < env->nrcpts; i++) {
-		if (i > 0)
-			strlcpy(s + strlen(s), ",", len - strlen(s));
-		strlcpy(s + strlen(s), env->rcpts[i], len - strlen(s));
-	}
-	return s;
 }
 
 static void
 main_log_line(const struct run *r, int status)
 {
-	struct log_record rec;
-	char *rcpts, status_text[32], *line;
+	struct qrun_logline l;
 
-	if (r->acct == NULL || r->acct->logfile == NULL || r->env == NULL)
-		return;
-	memset(&rec, 0, sizeof(rec));
-	rcpts = main_join_rcpts(r->env);
-	rec.host = r->acct->host;
-	rec.tls = r->rep.tls;
-	rec.auth = r->rep.auth;
-	rec.user = r->acct->user;
-	rec.from = r->env->from;
-	rec.recipients = rcpts;
-	rec.mailsize = (long long)r->msg->size;
-	rec.msgid = r->msg->msgid;
-	if (r->rep.last_reply != NULL) {
-		snprintf(status_text, sizeof(status_text), "%.3s",
-		    r->rep.last_reply);
-		rec.smtpstatus = status_text;
-		rec.smtpmsg = r->rep.last_reply;
+	memset(&l, 0, sizeof(l));
+	l.acct = r->acct;
+	l.env = r->env;
+	l.msg = r->msg;
+	l.rep = &r->rep;
+	l.status = status;
+	l.error = status != 0 ? r->fail.text : r->qreason;
+	l.queued = r->qid[0] != '\0' ? r->qid : NULL;
+	qrun_log_line(&l);
+}
+
+static int
+main_open_queue(struct run *r, const char *dir)
+{
+	if (r->queue != NULL)
+		return 0;
+	return queue_open(dir, &r->queue, &r->fail);
+}
+
+/* queue always, --enqueue: accepted once the entry is durable. */
+static int
+main_enqueue(struct run *r)
+{
+	if (main_open_queue(r, r->acct->queue_dir) < 0 ||
+	    queue_commit(r->queue, r->env, r->msg, r->qid, &r->fail) < 0)
+		return -1;
+	log_debug("queued as %s in %s", r->qid, r->acct->queue_dir);
+	r->spawn_flush = !r->cli->enqueue_only;
+	return 0;
+}
+
+/* queue fallback: keep a message whose failure is temporary. */
+static int
+main_fallback(struct run *r)
+{
+	struct envelope *env = r->env;
+	struct failure qf;
+
+	/* The attempt just made counts: the next waits out the pause. */
+	env->attempts = 1;
+	env->last_error = xstrdup(r->rep.fail.text);
+	env->next_try = (long long)time(NULL) + queue_backoff(
+	    r->acct->queue_retry_first_s, r->acct->queue_retry_max_s, 1);
+	if (main_open_queue(r, r->acct->queue_dir) < 0 ||
+	    queue_commit(r->queue, r->env, r->msg, r->qid, &qf) < 0) {
+		if (r->queue == NULL)
+			qf = r->fail;
+		r->fail = r->rep.fail;
+		r->qid[0] = '\0';
+		log_error("cannot queue the message: %s", qf.text);
+		return -1;
 	}
-	rec.errormsg = status != 0 ? r->fail.text : NULL;
-	rec.exitcode = status;
-	if (log_record_write(r->acct->logfile, &rec) < 0) {
-		line = log_record_format(&rec);
-		log_error("cannot write logfile %s: %s; the line was: %s",
-		    r->acct->logfile, strerror(errno), line);
-		free(line);
-	}
-	free(rcpts);
+	r->qreason = xstrdup(r->rep.fail.text);
+	failure_clear(&r->fail);
+	log_info("queued as %s (%s)", r->qid, r->qreason);
+	return 0;
 }
 
 static int
@@ -182,17 +236,119 @@ main_send(struct run *r)
 	if (main_load_account(r) < 0 || main_read_message(r) < 0 ||
 	    main_build_envelope(r) < 0)
 		return -1;
+	if (r->cli->enqueue_only || r->acct->queue == ACCOUNT_QUEUE_ALWAYS)
+		return main_enqueue(r);
 	if (session_deliver(r->acct, r->env, r->msg, &r->rep) < 0) {
 		r->fail = r->rep.fail;
+		if (r->acct->queue == ACCOUNT_QUEUE_FALLBACK &&
+		    result_action(&r->fail) == RESULT_KEEP)
+			return main_fallback(r);
 		return -1;
 	}
 	return 0;
+}
+
+static int
+main_flush(struct run *r)
+{
+	struct qrun_options opt;
+	struct qrun_counts c;
+
+	memset(&opt, 0, sizeof(opt));
+	opt.account = main_entry_account;
+	opt.arg = r;
+	return qrun_flush(r->queue, &opt, &c, &r->fail);
+}
+
+/* The background child's flush of the queue the message went to. */
+static int
+main_queue_open_flush(struct run *r)
+{
+	if (main_open_queue(r, r->acct->queue_dir) < 0)
+		return -1;
+	return main_flush(r);
+}
+
+/* -q, -bp, --queue-remove, --queue-retry */
+static int
+main_queue_cmd(struct run *r)
+{
+	char *dir;
+	int rc;
+
+	if (main_load_account(r) == 0) {
+		rc = main_open_queue(r, r->acct->queue_dir);
+	} else if (r->cli->mode == CLI_MODE_LIST && r->cli->account == NULL &&
+	    r->confs_read) {
+		/* Listing needs no account: use the default place. */
+		log_debug("%s; listing the default queue", r->fail.text);
+		failure_clear(&r->fail);
+		dir = account_queue_dir_default();
+		rc = main_open_queue(r, dir);
+		free(dir);
+	} else {
+		return -1;
+	}
+	if (rc < 0)
+		return -1;
+	switch (r->cli->mode) {
+	case CLI_MODE_FLUSH:
+		return main_flush(r);
+	case CLI_MODE_LIST:
+		return qrun_list(r->queue, stdout, &r->fail);
+	case CLI_MODE_QUEUE_REMOVE:
+		return qrun_remove(r->queue, r->cli->queue_id, &r->fail);
+	default:
+		return qrun_retry(r->queue, r->cli->queue_id, &r->fail);
+	}
+}
+
+/* Every descriptor but 0-2 closed, those on /dev/null. */
+static void
+main_detach_fds(void)
+{
+	int fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+	if (fd >= 0) {
+		(void)dup2(fd, STDIN_FILENO);
+		(void)dup2(fd, STDOUT_FILENO);
+		(void)dup2(fd, STDERR_FILENO);
+	}
+	if (close_range(3, ~0U, 0) < 0)
+		for (fd = 3; fd < 1024; fd++)
+			(void)close(fd);
+}
+
+/*
+ * queue always: a detached child flushes, so the caller need not wait
+ * and the message still leaves without a cron job.  1 in the child.
+ */
+static int
+main_spawn_flush(struct run *r)
+{
+	pid_t pid;
+
+	queue_free(r->queue);
+	r->queue = NULL;
+	(void)fflush(NULL);
+	if ((pid = fork()) < 0)
+		log_warn("cannot start a background flush (%s); run "
+		    "postie -q", strerror(errno));
+	if (pid != 0)
+		return 0;
+	(void)setsid();
+	main_detach_fds();
+	message_free(r->msg);
+	r->msg = NULL;
+	return 1;
 }
 
 static void
 main_free(struct run *r)
 {
 	session_report_clear(&r->rep);
+	queue_free(r->queue);
+	free(r->qreason);
 	envelope_free(r->env);
 	message_free(r->msg);
 	account_free(r->acct);
@@ -226,11 +382,22 @@ main(int argc, char **argv)
 		return fflush(stdout) == 0 ? EX_OK : EX_IOERR;
 	}
 	status = EX_OK;
+	if (r.cli->mode != CLI_MODE_SEND) {
+		if (main_queue_cmd(&r) < 0) {
+			status = result_exit_status(&r.fail);
+			log_error("%s", r.fail.text);
+		}
+		main_free(&r);
+		return status;
+	}
 	if (main_send(&r) < 0) {
 		status = result_exit_status(&r.fail);
 		log_error("%s", r.fail.text);
 	}
 	main_log_line(&r, status);
+	if (status == EX_OK && r.spawn_flush && main_spawn_flush(&r) == 1 &&
+	    main_queue_open_flush(&r) < 0)
+		status = result_exit_status(&r.fail);
 	main_free(&r);
 	return status;
 }

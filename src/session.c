@@ -7,10 +7,13 @@
  */
 #include "config.h"
 
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "idn.h"
 #include "iobuf.h"
 #include "log.h"
 #include "net.h"
@@ -32,7 +35,19 @@ struct session {
 	struct sasl *sasl;
 	struct secret *password;
 	int authenticated;
+	char *from_ascii;		/* A-label forms for a server */
+	char **rcpts_ascii;		/* without SMTPUTF8 */
+	char *downgrade_error;		/* why there are none, or NULL */
 };
+
+/*
+ * The whole dialogue may take this many step timeouts at most (the time
+ * spent sending the body does not count): a server that answers each step
+ * just before the step timeout cannot stretch the session without end.
+ */
+#define SESSION_DEADLINE_STEPS 4
+/* RFC 5321 4.5.3.1.6: a line is at most 998 octets without its CRLF. */
+#define SESSION_LINE_MAX 998
 
 static int
 session_timeout_ms(const struct session *s)
@@ -46,9 +61,17 @@ session_tls_handshake(struct session *s, struct failure *f)
 	struct tls_options opt;
 
 	memset(&opt, 0, sizeof(opt));
-	opt.host = s->acct->host_ascii;
+	opt.host = s->acct->tls_host_override != NULL ?
+	    s->acct->tls_host_override : s->acct->host_ascii;
 	opt.trust_file = s->acct->tls_trust_file;
 	opt.certcheck = s->acct->tls_certcheck;
+	opt.crl_file = s->acct->tls_crl_file;
+	opt.cert_file = s->acct->tls_cert_file;
+	opt.key_file = s->acct->tls_key_file;
+	opt.priorities = s->acct->tls_priorities;
+	opt.fingerprint = s->acct->tls_fingerprint;
+	opt.pubkey_pin = s->acct->tls_pubkey_pin;
+	opt.session_file = s->acct->tls_session_file;
 	if (!opt.certcheck)
 		log_warn("account %s: TLS certificate verification is off "
 		    "(tls_certcheck off)", s->acct->name);
@@ -70,6 +93,14 @@ session_send(struct session *s, const struct smtp_action *act)
 	struct failure f;
 	size_t len = strlen(act->text);
 
+	/* A new flight while replies are unread: the server said more than
+	 * it was asked, and a reply could be taken for another's. */
+	if (iobuf_input_pending(s->io) > 0 && strcmp(act->text, "QUIT") != 0) {
+		failure_set(&f, FAIL_PROTOCOL, "the server sent data nobody "
+		    "asked for");
+		smtp_on_io_error(s->smtp, &f);
+		return;
+	}
 	log_proto(LOG_DIR_OUT, act->text, len, act->hide_from);
 	if (iobuf_write(s->io, act->text, len, &f) < 0 ||
 	    iobuf_write(s->io, "\r\n", 2, &f) < 0)
@@ -142,7 +173,7 @@ session_auth_begin(struct session *s, const char *offered)
 	struct sasl_options opt;
 	struct failure f;
 	const char *mech = NULL;
-	char *initial = NULL;
+	char *initial = NULL, *cb = NULL;
 
 	failure_clear(&f);
 	if (s->acct->password.kind != SECRET_NONE && s->password == NULL)
@@ -155,8 +186,13 @@ session_auth_begin(struct session *s, const char *offered)
 	    s->acct->auth_mech : NULL;
 	opt.tls_active = s->tls != NULL;
 	opt.allow_clear = s->acct->auth_without_tls;
+	opt.port = s->acct->port;
+	if (s->tls != NULL && tls_channel_binding(s->tls, &opt.cb_type,
+	    &cb) == 0)
+		opt.cb_data = cb;
 	if (f.cls == FAIL_NONE)
 		s->sasl = sasl_begin(&opt, offered, &mech, &initial, &f);
+	free(cb);
 	if (s->sasl != NULL)
 		log_debug("authenticating with %s", mech);
 	smtp_on_auth_begin(s->smtp, s->sasl != NULL ? mech : NULL, initial,
@@ -179,21 +215,41 @@ session_auth_step(struct session *s, const char *challenge)
 	session_wipe(response);
 }
 
+/* Send the spool dot-stuffed (DATA) or unchanged (BDAT, raw set). */
 static void
-session_body(struct session *s)
+session_body(struct session *s, int raw)
 {
 	struct failure f;
+	long long start = util_now_ms(), end = iobuf_deadline(s->io);
+	int rc;
 
-	log_debug("sending the message (%lld bytes, dot-stuffed)",
-	    (long long)s->msg->size);
-	if (lseek(s->msg->fd, 0, SEEK_SET) < 0 ||
-	    iobuf_write_body(s->io, s->msg->fd, s->msg->size, &f) < 0) {
-		if (f.cls == FAIL_NONE)
-			failure_set(&f, FAIL_IO, "cannot rewind the spool");
+	if (s->msg->eightbit && !smtp_caps(s->smtp)->eightbitmime)
+		log_warn("the message has 8-bit data and the server does not "
+		    "offer 8BITMIME; sending it unchanged");
+	log_debug("sending the message (%lld bytes, %s)",
+	    (long long)s->msg->size, raw ? "BDAT" : "dot-stuffed");
+	failure_clear(&f);
+	if (lseek(s->msg->fd, 0, SEEK_SET) < 0) {
+		failure_set(&f, FAIL_IO, "cannot rewind the spool: %s",
+		    strerror(errno));
+		rc = -1;
+	} else if (raw) {
+		rc = iobuf_write_raw_body(s->io, s->msg->fd, s->msg->size, &f);
+	} else {
+		rc = iobuf_write_body(s->io, s->msg->fd, s->msg->size, &f);
+	}
+	/* The overall limit is for the dialogue, not for a big body. */
+	iobuf_set_deadline(s->io, end + (util_now_ms() - start));
+	if (rc < 0) {
 		smtp_on_io_error(s->smtp, &f);
 		return;
 	}
-	log_proto(LOG_DIR_OUT, ".", 1, LOG_SHOW_ALL);
+	if (iobuf_longest_line(s->io) > SESSION_LINE_MAX)
+		log_warn("the message has a line of %zu octets (SMTP allows "
+		    "%d); sent unchanged", iobuf_longest_line(s->io),
+		    SESSION_LINE_MAX);
+	if (!raw)
+		log_proto(LOG_DIR_OUT, ".", 1, LOG_SHOW_ALL);
 	smtp_on_body_sent(s->smtp);
 }
 
@@ -223,7 +279,8 @@ session_run(struct session *s, struct failure *f)
 			session_auth_step(s, act.text);
 			break;
 		case SMTP_ACT_BODY:
-			session_body(s);
+		case SMTP_ACT_CHUNK:
+			session_body(s, act.type == SMTP_ACT_CHUNK);
 			break;
 		case SMTP_ACT_DONE:
 			/* QUIT goes out; its 221 is not worth a wait. */
@@ -237,20 +294,73 @@ session_run(struct session *s, struct failure *f)
 	}
 }
 
+/* 1 if the header section of the spool holds a byte >= 0x80. */
+static int
+session_header_8bit(const struct message *msg)
+{
+	char buf[4096];
+	ssize_t n;
+	off_t off = 0;
+	int i, nl = 0;
+
+	while ((n = pread(msg->fd, buf, sizeof(buf), off)) > 0) {
+		for (i = 0; i < n; i++) {
+			if ((unsigned char)buf[i] >= 0x80)
+				return 1;
+			/* CRLF CRLF ends the header. */
+			if (buf[i] == '\n' && ++nl == 2)
+				return 0;
+			if (buf[i] != '\r' && buf[i] != '\n')
+				nl = 0;
+		}
+		off += n;
+	}
+	return 0;
+}
+
+/* The A-label forms of the envelope, for a server without SMTPUTF8. */
 static void
-session_fill_config(struct smtp_config *cfg, const struct session *s,
+session_ascii_addrs(struct session *s, const struct envelope *env)
+{
+	struct failure f;
+	size_t i;
+
+	failure_clear(&f);
+	if (idn_addr_to_ascii(env->from, &s->from_ascii, &f) < 0)
+		s->downgrade_error = xstrdup(f.text);
+	s->rcpts_ascii = xcalloc(env->nrcpts + 1, sizeof(char *));
+	for (i = 0; i < env->nrcpts && s->downgrade_error == NULL; i++)
+		if (idn_addr_to_ascii(env->rcpts[i], &s->rcpts_ascii[i],
+		    &f) < 0)
+			s->downgrade_error = xstrdup(f.text);
+}
+
+static void
+session_fill_config(struct smtp_config *cfg, struct session *s,
     const struct envelope *env)
 {
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->helo_domain = s->acct->domain;
 	cfg->tls_active = s->tls != NULL;
-	cfg->starttls = s->acct->tls && s->acct->tls_starttls;
+	cfg->starttls = (s->acct->tls || s->acct->tls_opportunistic) &&
+	    s->acct->tls_starttls;
+	cfg->starttls_optional = s->acct->tls_opportunistic;
 	cfg->auth = s->acct->auth != ACCOUNT_AUTH_OFF;
 	cfg->from = env->from;
 	cfg->rcpts = env->rcpts;
 	cfg->nrcpts = env->nrcpts;
 	cfg->eightbit = env->eightbit;
 	cfg->size = (long long)s->msg->size;
+	cfg->dsn_notify = env->dsn_notify;
+	cfg->dsn_return = env->dsn_return;
+	cfg->envid = env->envid;
+	cfg->utf8 = env->smtputf8 || session_header_8bit(s->msg);
+	if (env->smtputf8) {
+		session_ascii_addrs(s, env);
+		cfg->from_ascii = s->from_ascii;
+		cfg->rcpts_ascii = s->downgrade_error ? NULL : s->rcpts_ascii;
+		cfg->downgrade_error = s->downgrade_error;
+	}
 }
 
 static void
@@ -262,8 +372,12 @@ session_report(struct session *s, struct session_report *rep, int rc)
 	rep->auth = s->acct->auth != ACCOUNT_AUTH_OFF;
 	if (s->tls != NULL)
 		rep->tls_summary = xstrdup(tls_summary(s->tls));
-	if (last != NULL)
+	if (last != NULL) {
 		rep->last_reply = reply_summary(last);
+		snprintf(rep->status, sizeof(rep->status), "%d%s%s",
+		    last->code, last->estatus[0] != '\0' ? " " : "",
+		    last->estatus);
+	}
 	if (rc < 0 && rep->fail.cls == FAIL_NONE)
 		failure_set(&rep->fail, FAIL_SOFTWARE, "session failed "
 		    "without a reason");
@@ -272,6 +386,8 @@ session_report(struct session *s, struct session_report *rep, int rc)
 static void
 session_close(struct session *s)
 {
+	size_t i;
+
 	if (s->tls != NULL)
 		tls_bye(s->tls);
 	if (s->fd >= 0)
@@ -282,6 +398,11 @@ session_close(struct session *s)
 	secret_free(s->password);
 	iobuf_free(s->io);
 	tls_free(s->tls);
+	free(s->from_ascii);
+	for (i = 0; s->rcpts_ascii != NULL && s->rcpts_ascii[i] != NULL; i++)
+		free(s->rcpts_ascii[i]);
+	free(s->rcpts_ascii);
+	free(s->downgrade_error);
 }
 
 int
@@ -302,6 +423,8 @@ session_deliver(const struct account *acct, const struct envelope *env,
 		return -1;
 	iobuf_fd_transport(&s.plain, s.fd);
 	s.io = iobuf_new(&s.plain, session_timeout_ms(&s));
+	iobuf_set_deadline(s.io, util_now_ms() +
+	    (long long)SESSION_DEADLINE_STEPS * session_timeout_ms(&s));
 	s.rd = reply_reader_new();
 	if (acct->tls && !acct->tls_starttls &&
 	    session_tls_handshake(&s, &rep->fail) < 0)

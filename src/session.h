@@ -18,6 +18,9 @@
 struct session_report {
 	struct failure fail;		/* cls FAIL_NONE when delivered */
 	char *last_reply;		/* last server reply, or NULL */
+	/* Its code and enhanced status code for the log line's smtpstatus:
+	 * "550 5.1.1", "250", or "" when there was no reply. */
+	char status[24];
 	int tls;			/* TLS was in use */
 	int auth;			/* authenticated */
 	char *tls_summary;		/* or NULL */

@@ -49,7 +49,7 @@ STEP_RE = re.compile(
     r"|(?P<expect>C:|C~|C\?~|C\?)(?: (?P<etext>.*))?"
     r"|(?P<word>[A-Z]+)(?: +(?P<arg>\S+))?)$")
 
-WORDS = {"DATA": None, "STARTTLS": "fail", "TLS": "fail", "SLEEP": "num",
+WORDS = {"DATA": None, "BDAT": None, "STARTTLS": "fail", "TLS": "fail", "SLEEP": "num",
          "QUIET": "num", "CLOSE": None, "HANG": None, "EOF": None,
          "TIMEOUT": "num", "ONMISMATCH": ("close", "continue")}
 
@@ -286,6 +286,8 @@ class Player:
             await self.expect_line(step)
         elif k == "DATA":
             await self.expect_data(step)
+        elif k == "BDAT":
+            await self.expect_bdat(step)
         elif k == "TLS":
             await self.start_tls(step)
         elif k == "SLEEP":
@@ -390,6 +392,33 @@ class Player:
             self.mismatch(step, "every data line ends in CRLF",
                           "%d line(s) end in a bare LF, first line %d"
                           % (len(bare), bare[0]))
+
+    async def expect_bdat(self, step):
+        """One "BDAT n [LAST]" line and exactly n bytes after it, stored
+        as they are (no dot-unstuffing); complete when LAST."""
+        c = self.conn
+        line, st = await c.read_line(self.timeout)
+        m = re.fullmatch(rb"BDAT (\d{1,12})( LAST)?\r\n", line) \
+            if st == "ok" else None
+        if m is None:
+            self.note("C", line)
+            await self.fail(step, "BDAT n [LAST]", scn.show(line) if line
+                            else "<%s>" % st, reply=st != "eof")
+            raise SessionEnd("no BDAT")
+        self.note("C", line)
+        n = int(m.group(1))
+        if not await c.wait(lambda: len(c.buf) >= n, self.timeout):
+            raw = bytes(c.buf)
+            c.buf.clear()
+            self.peer.data.append(self.data_item(raw, raw, False))
+            self.note("BDAT", raw)
+            await self.fail(step, "%d bytes of BDAT data" % n,
+                            "<%d bytes>" % len(raw), reply=not c.eof)
+            raise SessionEnd("data incomplete")
+        raw = bytes(c.buf[:n])
+        del c.buf[:n]
+        self.note("BDAT", raw)
+        self.peer.data.append(self.data_item(raw, raw, bool(m.group(2))))
 
     def data_item(self, text, raw, complete):
         return {"session": self.index + 1, "complete": complete,

@@ -146,6 +146,7 @@ def run_postie(run, argv, tmp, limit):
     """(status or None when killed, stdout, stderr, seconds)."""
     env = dict(os.environ)
     env.pop("XDG_CONFIG_HOME", None)
+    env.pop("XDG_STATE_HOME", None)
     home = os.path.join(tmp, "home")
     os.makedirs(home, exist_ok=True)
     env.update({"HOME": home, "TMPDIR": tmp, "LC_ALL": "C"})
@@ -265,6 +266,7 @@ def run_one(run, path):
             write_files(sc, values, tmp)
             argv = scn.split_args(sc.field("args", ""), values)
             status, out, err, secs = run_postie(run, argv, tmp, limit)
+            then_steps(run, sc, oc, values, tmp, limit)
         finally:
             stop_peer(peer)
         judge(sc, oc, tmp, (status, out, err, secs), values, run, limit)
@@ -272,6 +274,31 @@ def run_one(run, path):
         oc.fail("scenario error: %s" % e)
     oc.seconds = time.monotonic() - start
     return oc
+
+
+def then_steps(run, sc, oc, values, tmp, limit):
+    """Run each then-args step; check its status and the joint output."""
+    steps = sc.field("then-args", [])
+    exits = sc.field("then-expect-exit", [])
+    out_all, err_all = b"", b""
+    for i, args in enumerate(steps):
+        want = sc.expect_exit(exits[i] if i < len(exits) else "0")
+        argv = scn.split_args(args, values)
+        status, out, err, _ = run_postie(run, argv, tmp, limit)
+        out_all += out
+        err_all += err
+        if status != want:
+            oc.fail("then step %d (%s): exit status: expected %s, got %s"
+                    % (i + 1, args, exit_name(want), exit_name(status)))
+        if status != want or run.opts.verbose:
+            for line in (out + err).decode("utf-8", "replace").splitlines():
+                oc.info("then step %d: %s" % (i + 1, line[:300]))
+    for key, data in (("then-expect-stderr", err_all),
+                      ("then-expect-stdout", out_all)):
+        for rx in sc.field(key, []):
+            rx = scn.substitute(rx, values, key, re.escape)
+            if not re.search(rx, data.decode("utf-8", "replace"), re.M):
+                oc.fail("%s does not match /%s/" % (key, rx))
 
 
 def judge(sc, oc, tmp, got, values, run, limit):

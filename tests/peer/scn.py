@@ -18,6 +18,12 @@ FIELDS = {
     "expect-time-max": False,
     "timeout": False,
     "note": True,
+    # Later runs of postie against the same peer, in order (e.g. a
+    # queue flush after a deferral); each may give its own exit status.
+    "then-args": True,
+    "then-expect-exit": True,
+    "then-expect-stderr": True,
+    "then-expect-stdout": True,
 }
 
 SECTIONS = {
@@ -244,8 +250,9 @@ class Scenario:
     def field(self, key, default=None):
         return self.fields.get(key, default)
 
-    def expect_exit(self):
-        v = self.field("expect-exit")
+    def expect_exit(self, v=None):
+        if v is None:
+            v = self.field("expect-exit")
         if v is None:
             raise ScenarioError("%s: no expect-exit: field" % self.path)
         v = v.split()[0]

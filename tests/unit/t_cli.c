@@ -182,6 +182,40 @@ test_flags(void **state)
 }
 
 static void
+test_queue_modes(void **state)
+{
+	struct run r;
+	char *argv[] = { "/usr/bin/mailq", NULL };
+	struct cli *cli;
+	struct failure f;
+
+	(void)state;
+	assert_int_equal(ok(&r, "-q")->mode, CLI_MODE_FLUSH);
+	done(&r);
+	assert_int_equal(ok(&r, "--flush")->mode, CLI_MODE_FLUSH);
+	done(&r);
+	assert_int_equal(ok(&r, "-bp")->mode, CLI_MODE_LIST);
+	done(&r);
+	assert_int_equal(ok(&r, "--queue-retry=abc")->mode,
+	    CLI_MODE_QUEUE_RETRY);
+	assert_string_equal(r.cli->queue_id, "abc");
+	done(&r);
+	assert_int_equal(ok(&r, "--queue-remove abc")->mode,
+	    CLI_MODE_QUEUE_REMOVE);
+	assert_string_equal(r.cli->queue_id, "abc");
+	done(&r);
+	assert_int_equal(ok(&r, "-odq a@x")->enqueue_only, 1);
+	done(&r);
+	assert_int_equal(ok(&r, "-oi a@x")->enqueue_only, 0);
+	done(&r);
+	assert_int_equal(ok(&r, "--enqueue a@x")->enqueue_only, 1);
+	done(&r);
+	assert_int_equal(cli_parse(1, argv, &cli, &f), 0);
+	assert_int_equal(cli->mode, CLI_MODE_LIST);
+	cli_free(cli);
+}
+
+static void
 test_operands(void **state)
 {
 	struct run r;
@@ -224,6 +258,30 @@ test_overrides(void **state)
 	    "--tls-certcheck --tls-certcheck=off --auth --auth=plain "
 	    "--user= --user u --domain=d.example --timeout=30 "
 	    "--logfile=/l1 -X /l2 -X- rcpt");
+	assert_int_equal(r.cli->noverrides, UTIL_ARRAY_LEN(want));
+	for (i = 0; i < UTIL_ARRAY_LEN(want); i++) {
+		assert_string_equal(r.cli->overrides[i].key, want[i][0]);
+		assert_string_equal(r.cli->overrides[i].value, want[i][1]);
+	}
+	expect_rcpts(r.cli, 1, "rcpt");
+	done(&r);
+}
+
+/* -N and -R are the rc keys dsn_notify and dsn_return; -V is no key. */
+static void
+test_dsn(void **state)
+{
+	static const char *const want[][2] = {
+		{ "dsn_notify", "failure,delay" }, { "dsn_notify", "off" },
+		{ "dsn_return", "hdrs" }, { "dsn_return", "full" },
+	};
+	struct run r;
+	size_t i;
+
+	(void)state;
+	ok(&r, "-N failure,delay --dsn-notify=off -Rhdrs --dsn-return full "
+	    "-V env.1 rcpt");
+	assert_string_equal(r.cli->envid, "env.1");
 	assert_int_equal(r.cli->noverrides, UTIL_ARRAY_LEN(want));
 	for (i = 0; i < UTIL_ARRAY_LEN(want); i++) {
 		assert_string_equal(r.cli->overrides[i].key, want[i][0]);
@@ -285,17 +343,13 @@ static const struct {
 	{ "--bogus=1", "unknown option '--bogus'" },
 	{ "--tls-", "ambiguous option '--tls-'" },
 	{ "--=x", "unknown option '--=x'" },
-	{ "-bp", "option -bp is not supported yet" },
-	{ "-b p", "option -bp is not supported yet" },
 	{ "-bs", "option -bs is not supported yet" },
 	{ "-bv a@b", "option -bv is not supported yet" },
 	{ "-bi", "option -bi is not supported yet" },
-	{ "-q", "option -q is not supported yet" },
-	{ "-q30m", "option -q is not supported yet" },
-	{ "-N never", "option -N is not supported yet" },
-	{ "-R hdrs", "option -R is not supported yet" },
-	{ "-V id", "option -V is not supported yet" },
-	{ "--dsn-notify=never", "option --dsn-notify is not supported yet" },
+	{ "-q30m", "unknown option '-3'" },
+	{ "--queue-retry", "option --queue-retry needs an argument" },
+	{ "-N", "option -N needs an argument" },
+	{ "-V", "option -V needs an argument" },
 	{ "-f", "option -f needs an argument" },
 	{ "-t -f", "option -f needs an argument" },
 	{ "--from", "option --from needs an argument" },
@@ -341,8 +395,11 @@ test_help(void **state)
 		"--auth[=on|off|MECH]", "--user=NAME", "--domain=NAME",
 		"--timeout=SECONDS", "-X, --logfile=FILE", "-i ", "-o X",
 		"-O OPT=VALUE", "-A c|m", "-B TYPE", "-b MODE", "-e X",
-		"-G ", "-h N", "-L TAG", "-m ", "-n ", "-q ",
-		"-N, --dsn-notify=COND", "-R, --dsn-return=RET", "-V ENVID",
+		"-G ", "-h N", "-L TAG", "-m ", "-n ", "-q, --flush",
+		"--queue=off|fallback|always", "--queue-dir=DIR", "--enqueue",
+		"--queue-retry=ID", "--queue-remove=ID",
+		"-N, --dsn-notify=off|never|COND,...",
+		"-R, --dsn-return=off|headers|hdrs|full", "-V ENVID",
 		"Accepted for sendmail compatibility", "Refused",
 	};
 	char *text = capture(cli_print_help);
@@ -378,8 +435,10 @@ main(void)
 		cmocka_unit_test(test_flags),
 		cmocka_unit_test(test_operands),
 		cmocka_unit_test(test_overrides),
+		cmocka_unit_test(test_dsn),
 		cmocka_unit_test(test_ignored),
 		cmocka_unit_test(test_cron),
+		cmocka_unit_test(test_queue_modes),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_help),
 		cmocka_unit_test(test_version),

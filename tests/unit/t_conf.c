@@ -130,6 +130,26 @@ static const struct {
 	{ "account a\nuser \"abc\n", ":2: missing closing quote" },
 	{ "account a\nuser \"abc\\\"\n", ":2: missing closing quote" },
 	{ "account a\nuser \"ab\"c\n", ":2: text after the closing quote" },
+	/* A line break inside a value would end an SMTP command early. */
+	{ "account a\nfrom a@b\rRSET\n",
+	    ":2: from: contains a line break or control character" },
+	{ "account a\ndomain \"x\r\"\n",
+	    ":2: domain: contains a line break or control character" },
+	{ "account a\nhost h\x1b\n",
+	    ":2: host: contains a line break or control character" },
+	{ "account a\npassword Secret-1\rx\n",
+	    ":2: password: contains a line break or control character" },
+	{ "account a\ndsn_notify failure,failure\n", ":2: dsn_notify: "
+	    "'failure,failure' is not 'off', 'never' or a list of failure, "
+	    "delay and success such as 'failure,delay'" },
+	{ "account a\ndsn_notify failure,\n", ":2: dsn_notify: "
+	    "'failure,' is not 'off', 'never' or a list of failure, delay "
+	    "and success such as 'failure,delay'" },
+	{ "account a\ndsn_notify never,failure\n", ":2: dsn_notify: "
+	    "'never,failure' is not 'off', 'never' or a list of failure, "
+	    "delay and success such as 'failure,delay'" },
+	{ "account a\ndsn_return some\n", ":2: dsn_return: 'some' is not "
+	    "'off', 'headers' or 'full'" },
 };
 
 static void
@@ -730,6 +750,32 @@ test_typed_values(void **state)
 	account_free(a);
 }
 
+/* The DSN keys reach the account in their wire form (RFC 3461). */
+static void
+test_dsn_values(void **state)
+{
+	struct account *a = one("account default\nhost h\n");
+
+	(void)state;
+	assert_null(a->dsn_notify);
+	assert_null(a->dsn_return);
+	account_free(a);
+	a = one("account default\nhost h\ndsn_notify Success,failure\n"
+	    "dsn_return hdrs\n");
+	assert_string_equal(a->dsn_notify, "SUCCESS,FAILURE");
+	assert_string_equal(a->dsn_return, "HDRS");
+	account_free(a);
+	a = one("account default\nhost h\ndsn_notify never\n"
+	    "dsn_return full\n");
+	assert_string_equal(a->dsn_notify, "NEVER");
+	assert_string_equal(a->dsn_return, "FULL");
+	account_free(a);
+	a = one("account default\nhost h\ndsn_notify off\ndsn_return off\n");
+	assert_null(a->dsn_notify);
+	assert_null(a->dsn_return);
+	account_free(a);
+}
+
 static const struct {
 	const char *text;
 	const char *want;	/* NULL: accepted */
@@ -926,6 +972,7 @@ main(void)
 		cmocka_unit_test(test_overrides),
 		cmocka_unit_test(test_port_rule),
 		cmocka_unit_test(test_typed_values),
+		cmocka_unit_test(test_dsn_values),
 		cmocka_unit_test(test_auth_checks),
 		cmocka_unit_test(test_no_host),
 		cmocka_unit_test(test_password),

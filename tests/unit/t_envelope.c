@@ -49,6 +49,13 @@ static const struct env_case cases[] = {
 	    "", "a@y", 0, FAIL_NONE, NULL },
 	{ "-f empty is the null sender", "me@x", "", { "a@y" }, { NULL }, 0,
 	    "", "a@y", 0, FAIL_NONE, NULL },
+	{ "-f MAILER-DAEMON is the null sender", "me@x", "MAILER-DAEMON",
+	    { "a@y" }, { NULL }, 0, "", "a@y", 0, FAIL_NONE, NULL },
+	{ "account from mailer-daemon, any case", "Mailer-Daemon", NULL,
+	    { "a@y" }, { NULL }, 0, "", "a@y", 0, FAIL_NONE, NULL },
+	{ "mailer-daemon with a domain is an address", "me@x",
+	    "mailer-daemon@x", { "a@y" }, { NULL }, 0, "mailer-daemon@x",
+	    "a@y", 0, FAIL_NONE, NULL },
 	{ "missing from", NULL, NULL, { "a@y" }, { NULL }, 0, NULL, NULL, 0,
 	    FAIL_CONFIG, "no envelope-from address: set 'from' in account "
 	    "'work' or use -f" },
@@ -129,7 +136,7 @@ test_envelope(void **state)
 	struct message msg = { .fd = -1, .rcpts = (char **)c->hdr,
 	    .nrcpts = count(c->hdr), .eightbit = c->eightbit };
 	struct envelope_request req = { c->req_from, (char **)c->argv,
-	    count(c->argv) };
+	    count(c->argv), NULL };
 	struct envelope *env = (void *)1;
 	struct failure f;
 	char got[512] = "";
@@ -195,7 +202,7 @@ test_addr_ok(void **state)
 static void
 test_null_inputs(void **state)
 {
-	struct envelope_request req = { "a@b", NULL, 0 };
+	struct envelope_request req = { "a@b", NULL, 0, NULL };
 	struct envelope *env;
 	struct failure f;
 	char *argv[] = { "c@d" };
@@ -213,11 +220,108 @@ test_null_inputs(void **state)
 	envelope_free(NULL);
 }
 
+/* A serialised envelope to parse: it must fail with err, or succeed. */
+struct parse_case {
+	const char *name;
+	const char *text;
+	const char *err;	/* NULL: parses */
+};
+
+#define V1 "version: 1\nfrom: a@x\n"
+
+static const struct parse_case parse_cases[] = {
+	{ "minimal", V1 "rcpt: todo b@y\nend\n", NULL },
+	{ "null sender", "version: 1\nfrom: \nrcpt: todo b@y\nend\n",
+	    NULL },
+	{ "no end line", V1 "rcpt: todo b@y\n", "line 4: no end line" },
+	{ "cut inside a line", V1 "rcpt: todo b@y\nen", "no end line" },
+	{ "empty file", "", "line 1: no end line" },
+	{ "data after end", V1 "rcpt: todo b@y\nend\nx", "data after" },
+	{ "unknown version", "version: 2\nfrom: a@x\nend\n",
+	    "line 1: unknown version '2'" },
+	{ "no version", "from: a@x\nend\n", "line 1: no version line" },
+	{ "unknown key", V1 "colour: red\nend\n", "unknown key 'colour'" },
+	{ "no recipient", V1 "end\n", "no from or rcpt" },
+	{ "bad done flag", V1 "rcpt: maybe b@y\nend\n", "not 'todo'" },
+	{ "recipient with blank", V1 "rcpt: todo b c@y\nend\n",
+	    "contains whitespace" },
+	{ "control byte", V1 "rcpt: todo b@y\r\nend\n",
+	    "control character" },
+	{ "NUL byte", V1 "rcpt: todo b@y\nend\n\0", "NUL byte" },
+	{ "bad number", V1 "attempts: -1\nrcpt: todo b@y\nend\n",
+	    "attempts: not a number" },
+	{ "from twice", V1 "from: c@x\nrcpt: todo b@y\nend\n",
+	    "given twice" },
+};
+
+static void
+test_parse(void **state)
+{
+	const struct parse_case *c = *state;
+	size_t len = strlen(c->text);
+	struct envelope *env = NULL;
+	struct failure f;
+	int rc;
+
+	/* The NUL case: its text ends in an escaped NUL. */
+	if (strcmp(c->name, "NUL byte") == 0)
+		len++;
+	failure_clear(&f);
+	rc = envelope_parse(c->text, len, &env, &f);
+	if (c->err == NULL) {
+		assert_int_equal(rc, 0);
+		assert_non_null(env);
+		envelope_free(env);
+		return;
+	}
+	assert_int_equal(rc, -1);
+	assert_null(env);
+	assert_int_equal(f.cls, FAIL_DATA);
+	if (strstr(f.text, c->err) == NULL)
+		fail_msg("text '%s' lacks '%s'", f.text, c->err);
+}
+
+/* Everything the queue keeps survives a round trip. */
+static void
+test_roundtrip(void **state)
+{
+	char *rcpts[] = { "b@y", "\"q r\"@y", "j\xc3\xb6rg@y" };
+	struct envelope in = { .account = "work", .from = "a@x",
+	    .rcpts = rcpts, .nrcpts = 3, .eightbit = 1, .smtputf8 = 1, .msgid = "<m@x>",
+	    .size = 1234, .created = 1700000000, .next_try = 1700000300,
+	    .attempts = 2, .last_error = "host: 451 4.7.1 try\r\nlater" };
+	struct envelope *out;
+	struct failure f;
+	char *text, *again;
+
+	(void)state;
+	in.done = (unsigned char[]){ 0, 1, 0 };
+	text = envelope_serialize(&in);
+	assert_int_equal(envelope_parse(text, strlen(text), &out, &f), 0);
+	assert_string_equal(out->account, "work");
+	assert_string_equal(out->from, "a@x");
+	assert_int_equal(out->nrcpts, 3);
+	assert_string_equal(out->rcpts[1], "\"q r\"@y");
+	assert_false(envelope_rcpt_done(out, 0));
+	assert_true(envelope_rcpt_done(out, 1));
+	assert_true(out->smtputf8);
+	assert_true(out->eightbit);
+	assert_int_equal(out->size, 1234);
+	assert_int_equal(out->next_try, 1700000300);
+	assert_int_equal(out->attempts, 2);
+	assert_string_equal(out->last_error, "host: 451 4.7.1 try??later");
+	again = envelope_serialize(out);
+	assert_string_equal(text, again);
+	free(text);
+	free(again);
+	envelope_free(out);
+}
+
 int
 main(void)
 {
 	struct CMUnitTest t[UTIL_ARRAY_LEN(cases) + UTIL_ARRAY_LEN(ok_cases)
-	    + 1];
+	    + UTIL_ARRAY_LEN(parse_cases) + 2];
 	size_t i, n = 0;
 
 	for (i = 0; i < UTIL_ARRAY_LEN(cases); i++)
@@ -226,6 +330,10 @@ main(void)
 	for (i = 0; i < UTIL_ARRAY_LEN(ok_cases); i++)
 		t[n++] = (struct CMUnitTest){ ok_cases[i].name, test_addr_ok,
 		    NULL, NULL, (void *)&ok_cases[i] };
+	for (i = 0; i < UTIL_ARRAY_LEN(parse_cases); i++)
+		t[n++] = (struct CMUnitTest){ parse_cases[i].name, test_parse,
+		    NULL, NULL, (void *)&parse_cases[i] };
 	t[n++] = (struct CMUnitTest)cmocka_unit_test(test_null_inputs);
+	t[n++] = (struct CMUnitTest)cmocka_unit_test(test_roundtrip);
 	return _cmocka_run_group_tests("envelope", t, n, NULL, NULL);
 }
