@@ -374,6 +374,16 @@ head_line(struct reader *r, struct failure *f)
 
 	if (len > 0 && r->line.p[len - 1] == '\r')
 		len--;
+	/*
+	 * A server that takes a lone CR as a line end would read
+	 * "\r.\r\n" as the end of the data (SMTP smuggling), and no
+	 * header can hold one legitimately.
+	 */
+	if (len > 0 && memchr(r->line.p, '\r', len) != NULL) {
+		failure_set(f, FAIL_DATA, "message header: a line holds a "
+		    "carriage return that does not end it");
+		return -1;
+	}
 	ev = hdr_scanner_push(r->sc, r->line.p, len, f);
 	r->line.len = 0;
 	return head_event(r, ev, len == 0 ||
@@ -409,7 +419,11 @@ head_feed(struct reader *r, const char *p, size_t n, size_t *used,
 	return 0;
 }
 
-/* Body: LF and CRLF become CRLF; a lone CR stays as it is. */
+/*
+ * Body: LF, CRLF and a lone CR all become CRLF.  Keeping a lone CR would
+ * let "\r.\r\n" end the data early at a server that takes a lone CR as
+ * a line end (SMTP smuggling); as CRLF the dot is stuffed like any other.
+ */
 
 static int
 body_feed(struct reader *r, const char *p, size_t n, struct failure *f)
@@ -426,8 +440,8 @@ body_feed(struct reader *r, const char *p, size_t n, struct failure *f)
 					return -1;
 				continue;
 			}
-			r->at_bol = 0;
-			if (spool_put(&r->sp, "\r", 1, f) == -1)
+			r->at_bol = 1;
+			if (spool_put(&r->sp, "\r\n", 2, f) == -1)
 				return -1;
 		}
 		run = i;

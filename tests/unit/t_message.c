@@ -89,7 +89,9 @@ static const struct exact_case exact_cases[] = {
 	    HC "Subject: s\r\n\r\nline1\r\nline2\r\n" },
 	{ "CRLF kept", H "Subject: s\r\n\r\nline1\r\nline2\r\n",
 	    HC "Subject: s\r\n\r\nline1\r\nline2\r\n" },
-	{ "lone CR kept", H "\na\rb\r\r\n", HC "\r\na\rb\r\r\n" },
+	{ "lone CR to CRLF", H "\na\rb\r\r\n", HC "\r\na\r\nb\r\n\r\n" },
+	{ "smuggled end of data", H "\na\r.\r\nb\n",
+	    HC "\r\na\r\n.\r\nb\r\n" },
 	{ "Bcc removed with continuation",
 	    H "To: a@x\nBcc: b@y,\n c@z\nSubject: s\n\nbody\n",
 	    HC "To: a@x\r\nSubject: s\r\n\r\nbody\r\n" },
@@ -190,8 +192,8 @@ test_cr_at_chunk_edge_body(void **state)
 	il += fill;
 	wl += fill;
 	memcpy(in + il, "\rc\n", 3);	/* lone CR at 2 * CHUNK - 1 */
-	memcpy(want + wl, "\rc\r\n", 4);
-	check_built(in, il + 3, want, wl + 4);
+	memcpy(want + wl, "\r\nc\r\n", 5);
+	check_built(in, il + 3, want, wl + 5);
 	free(in);
 	free(want);
 }
@@ -418,6 +420,21 @@ test_from_addr_with_line_break(void **state)
 	assert_int_equal(run("\n", 1, &opt, &msg, &f), -1);
 	assert_null(msg);
 	assert_int_equal(f.cls, FAIL_DATA);
+}
+
+static void
+test_header_lone_cr_refused(void **state)
+{
+	static const char in[] = "Subject: a\r.\r\nTo: b@y\n\nbody\n";
+	struct message_options opt = { .tmpdir = tmpdir };
+	struct message *msg;
+	struct failure f;
+
+	(void)state;
+	assert_int_equal(run(in, sizeof(in) - 1, &opt, &msg, &f), -1);
+	assert_null(msg);
+	assert_int_equal(f.cls, FAIL_DATA);
+	assert_non_null(strstr(f.text, "carriage return"));
 }
 
 static void
@@ -719,6 +736,7 @@ main(void)
 	static const struct CMUnitTest fixed[] = {
 		cmocka_unit_test(test_cr_at_chunk_edge_body),
 		cmocka_unit_test(test_cr_at_chunk_edge_header),
+		cmocka_unit_test(test_header_lone_cr_refused),
 		cmocka_unit_test(test_large_body),
 		cmocka_unit_test(test_added_headers),
 		cmocka_unit_test(test_not_added_when_present),
