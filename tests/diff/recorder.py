@@ -39,6 +39,11 @@ class Recorder:
         self.thread.start()
 
     def close(self):
+        # close() alone does not wake a thread blocked in accept().
+        try:
+            self.sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
         try:
             self.sock.close()
         except OSError:

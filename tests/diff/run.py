@@ -21,7 +21,8 @@ msmtp on PATH).  Output is TAP; exit 0 when every case agrees, else 1
 (never 77).  Without msmtp the whole run is skipped.
 
 Case file format: header lines "key: value" first, then sections
-starting with "--- rc" and "--- stdin".  Keys:
+starting with "--- rc" and "--- stdin".  Any other section "--- NAME"
+is written to a file of its own, whose path {NAME} gives.  Keys:
   name:       one-line description (required)
   args:       arguments after "-C {rc}" for both programs
   env:        NAME=VALUE added to the environment (repeatable)
@@ -154,6 +155,14 @@ def run_one(prog, head, sec, work, tag, argkey="args"):
         os.makedirs(os.path.join(d, "home"), exist_ok=True)
         rc = os.path.join(d, "rc")
         subst = {"port": str(rec.port), "rc": rc}
+        # Any other section is a file of its own, named by {section}.
+        for name in sec:
+            if name not in ("rc", "stdin"):
+                subst[name] = os.path.join(d, name)
+        for name in sec:
+            if name not in ("rc", "stdin"):
+                with open(subst[name], "w", encoding="utf-8") as fh:
+                    fh.write("\n".join(sec[name]).format(**subst) + "\n")
         with open(rc, "w", encoding="utf-8") as fh:
             fh.write("\n".join(sec["rc"]).format(**subst) + "\n")
         os.chmod(rc, 0o600)
@@ -172,7 +181,7 @@ def run_one(prog, head, sec, work, tag, argkey="args"):
                            env=env, capture_output=True, timeout=30)
     finally:
         rec.close()
-    rec.thread.join(2)
+    rec.thread.join(10)
     return {"status": p.returncode,
             "stderr": p.stderr.decode("utf-8", "replace"),
             "sessions": [dict(s) for s in rec.sessions],
