@@ -11,11 +11,13 @@
  */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "bounce.h"
 #include "log.h"
 #include "qrun.h"
 #include "result.h"
@@ -42,7 +44,8 @@ qrun_log_line(const struct qrun_logline *l)
 	char *rcpts, *line;
 	const struct session_report *rep = l->rep;
 
-	if (l->acct == NULL || l->acct->logfile == NULL || l->env == NULL)
+	if (l->acct == NULL || l->env == NULL ||
+	    (l->acct->logfile == NULL && l->acct->syslog_facility == 0))
 		return;
 	memset(&rec, 0, sizeof(rec));
 	rcpts = join_rcpts(l->env);
@@ -51,11 +54,10 @@ qrun_log_line(const struct qrun_logline *l)
 	rec.from = l->env->from;
 	rec.recipients = rcpts;
 	rec.mailsize = l->msg != NULL ? (long long)l->msg->size : 0;
-	rec.msgid = l->msg != NULL ? l->msg->msgid : NULL;
-	if (rep != NULL) {
-		rec.tls = rep->tls;
-		rec.auth = rep->auth;
-	}
+	/* As msmtp: what the account asks for, or what really happened. */
+	rec.tls = l->acct->tls || (rep != NULL && rep->tls);
+	rec.auth = l->acct->auth != ACCOUNT_AUTH_OFF ||
+	    (rep != NULL && rep->auth);
 	if (rep != NULL && rep->last_reply != NULL) {
 		/* "550 5.1.1": the enhanced status code when there is one. */
 		rec.smtpstatus = rep->status;
@@ -64,7 +66,14 @@ qrun_log_line(const struct qrun_logline *l)
 	rec.errormsg = l->error;
 	rec.queued = l->queued;
 	rec.exitcode = l->status;
-	if (log_record_write(l->acct->logfile, &rec) < 0) {
+	/* Another account than the message's own: failover delivered. */
+	if (l->env->account != NULL && l->acct->name != NULL &&
+	    strcmp(l->env->account, l->acct->name) != 0)
+		rec.account = l->acct->name;
+	if (l->acct->syslog_facility != 0)
+		log_record_syslog(l->acct->syslog_facility, &rec);
+	if (l->acct->logfile != NULL && log_record_write(l->acct->logfile,
+	    l->acct->logfile_time_format, &rec) < 0) {
 		line = log_record_format(&rec);
 		log_error("cannot write logfile %s: %s; the line was: %s",
 		    l->acct->logfile, strerror(errno), line);
@@ -123,8 +132,11 @@ delivered(struct queue *q, struct queue_entry *e, struct qrun_counts *c)
 		log_error("%s", f.text);
 }
 
-/* Record a failed attempt; keep the entry or move it to failed/. */
-static void
+/*
+ * Record a failed attempt; keep the entry or move it to failed/.  1 when
+ * it went to failed/ (a bounce is due), else 0.
+ */
+static int
 deferred(struct queue *q, struct queue_entry *e, const struct account *acct,
     const struct failure *why, int keep, struct qrun_counts *c)
 {
@@ -152,61 +164,174 @@ deferred(struct queue *q, struct queue_entry *e, const struct account *acct,
 	if (keep) {
 		c->deferred++;
 		log_warn("queue entry %s deferred: %s", e->id, why->text);
-		return;
+		return 0;
 	}
 	c->failed++;
-	if (queue_entry_fail(q, e, &f) < 0)
+	if (queue_entry_fail(q, e, &f) < 0) {
 		log_error("%s", f.text);
+		return 0;
+	}
+	log_error("queue entry %s moved to failed/: %s", e->id,
+	    env->last_error);
+	return 1;
+}
+
+/*
+ * Tell the sender about a message given up on, through the same account
+ * and connection.  A notification that cannot go now is queued; it has
+ * the null sender, so it never causes a notification in turn.
+ */
+static void
+qrun_bounce(struct queue *q, struct session *sess,
+    const struct account *acct, const struct queue_entry *e,
+    const struct session_report *rep)
+{
+	struct bounce_request req;
+	struct session_report brep;
+	struct envelope *benv;
+	struct message *bmsg;
+	struct failure f;
+	char id[QUEUE_ID_SIZE];
+
+	if (acct == NULL || !acct->queue_bounce || !bounce_wanted(e->env))
+		return;
+	memset(&req, 0, sizeof(req));
+	req.env = e->env;
+	req.msg = e->msg;
+	req.id = e->id;
+	req.mta = acct->domain;
+	req.why = &rep->fail;
+	req.reply = rep->last_reply;
+	req.expired = result_action(&rep->fail) == RESULT_KEEP;
+	if (bounce_make(&req, &benv, &bmsg, &f) < 0) {
+		log_error("queue entry %s: %s", e->id, f.text);
+		return;
+	}
+	if (session_send_message(sess, benv, bmsg, &brep) == 0)
+		log_info("queue entry %s: notification sent to <%s>", e->id,
+		    e->env->from);
+	else if (result_action(&brep.fail) == RESULT_KEEP &&
+	    queue_commit(q, benv, bmsg, id, &f) == 0)
+		log_warn("queue entry %s: notification to <%s> queued as %s: "
+		    "%s", e->id, e->env->from, id, brep.fail.text);
 	else
-		log_error("queue entry %s moved to failed/: %s", e->id,
-		    env->last_error);
+		log_error("queue entry %s: no notification to <%s>: %s",
+		    e->id, e->env->from, brep.fail.text);
+	session_report_clear(&brep);
+	envelope_free(benv);
+	message_free(bmsg);
+}
+
+/* The due entries of one account (by the name in their envelopes). */
+struct batch {
+	char *account;			/* NULL: the default account */
+	char **ids;
+	size_t n;
+};
+
+/* What a batch shares: the account, once resolved, and its connection. */
+struct run {
+	struct queue *q;
+	const struct qrun_options *opt;
+	struct qrun_counts *c;
+	struct account *acct;
+	struct failure acct_fail;	/* why acct is NULL, once tried */
+	int resolved;
+	struct session *sess;
+};
+
+static int
+run_account(struct run *r, const char *name)
+{
+	if (!r->resolved) {
+		r->resolved = 1;
+		failure_clear(&r->acct_fail);
+		if (r->opt->account(r->opt->arg, name, &r->acct,
+		    &r->acct_fail) == 0)
+			r->sess = session_new(r->acct);
+	}
+	return r->acct != NULL ? 0 : -1;
+}
+
+/* The entry through the failover accounts; logged by the one used. */
+static int
+failover(struct run *r, struct queue_entry *e, struct session_report *rep)
+{
+	struct account *used;
+	struct envelope sub;
+	int rc;
+
+	/* Those who took it already (partial delivery) are done. */
+	pending(e->env, &sub);
+	rc = qrun_failover(r->opt, r->acct, &sub, e->msg, rep, &used);
+	free(sub.rcpts);
+	if (rc < 0)
+		return -1;
+	log_attempt(used, e, rep, 0);
+	account_free(used);
+	return 0;
+}
+
+void
+qrun_mark_accepted(struct envelope *env, const struct session_report *rep)
+{
+	size_t i, k = 0;
+
+	for (i = 0; i < env->nrcpts && k < rep->naccepted; i++) {
+		if (envelope_rcpt_done(env, i))
+			continue;
+		if (rep->accepted[k++])
+			envelope_set_done(env, i);
+	}
 }
 
 static void
-attempt(struct queue *q, const struct qrun_options *opt,
-    struct queue_entry *e, struct qrun_counts *c)
+attempt(struct run *r, struct queue_entry *e)
 {
-	struct account *acct = NULL;
 	struct session_report rep;
 	struct envelope sub;
 	int rc;
 
 	memset(&rep, 0, sizeof(rep));
-	if (opt->account(opt->arg, e->env->account, &acct, &rep.fail) < 0) {
+	if (run_account(r, e->env->account) < 0) {
 		/* An rc file being edited must not lose queued mail. */
-		deferred(q, e, NULL, &rep.fail, 1, c);
+		deferred(r->q, e, NULL, &r->acct_fail, 1, r->c);
 		return;
 	}
 	pending(e->env, &sub);
-	rc = sub.nrcpts == 0 ? 0 : session_deliver(acct, &sub, e->msg, &rep);
-	free(sub.rcpts);
-	log_attempt(acct, e, &rep, rc == 0 ? 0 :
+	rc = sub.nrcpts == 0 ? 0 : session_send_message(r->sess, &sub, e->msg,
+	    &rep);
+	if (rc < 0)
+		qrun_mark_accepted(e->env, &rep);
+	log_attempt(r->acct, e, &rep, rc == 0 ? 0 :
 	    result_exit_status(&rep.fail));
+	if (rc < 0 && result_action(&rep.fail) == RESULT_KEEP &&
+	    r->acct->failover != NULL)
+		rc = failover(r, e, &rep);
 	if (rc == 0)
-		delivered(q, e, c);
-	else
-		deferred(q, e, acct, &rep.fail,
-		    result_action(&rep.fail) == RESULT_KEEP, c);
+		delivered(r->q, e, r->c);
+	else if (deferred(r->q, e, r->acct, &rep.fail,
+	    result_action(&rep.fail) == RESULT_KEEP, r->c) == 1)
+		qrun_bounce(r->q, r->sess, r->acct, e, &rep);
+	free(sub.rcpts);
 	session_report_clear(&rep);
-	account_free(acct);
 }
 
 static void
-flush_one(struct queue *q, const struct qrun_options *opt, const char *id,
-    struct qrun_counts *c)
+flush_one(struct run *r, const char *id)
 {
 	struct queue_entry *e;
 	struct failure f;
 
 	failure_clear(&f);
-	switch (queue_entry_open(q, id, 1, &e, &f)) {
+	switch (queue_entry_open(r->q, id, 1, &e, &f)) {
 	case QUEUE_OK:
 		break;
 	case QUEUE_BUSY:
-		c->busy++;
+		r->c->busy++;
 		return;
 	case QUEUE_CORRUPT:
-		c->corrupt++;
+		r->c->corrupt++;
 		return;
 	case QUEUE_ERROR:
 		log_error("%s", f.text);
@@ -215,29 +340,163 @@ flush_one(struct queue *q, const struct qrun_options *opt, const char *id,
 		return;		/* delivered by another flush meanwhile */
 	}
 	if (e->env->next_try > (long long)time(NULL))
-		c->waiting++;
+		r->c->waiting++;
 	else
-		attempt(q, opt, e, c);
+		attempt(r, e);
 	queue_entry_free(e);
+}
+
+static int
+same_name(const char *a, const char *b)
+{
+	return a == NULL ? b == NULL : b != NULL && strcmp(a, b) == 0;
+}
+
+static void
+batch_add(struct batch **b, size_t *nb, const char *account,
+    const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < *nb && !same_name((*b)[i].account, account); i++)
+		continue;
+	if (i == *nb) {
+		*b = xreallocarray(*b, *nb + 1, sizeof(**b));
+		memset(&(*b)[i], 0, sizeof(**b));
+		(*b)[i].account = account != NULL ? xstrdup(account) : NULL;
+		(*nb)++;
+	}
+	(*b)[i].ids = xreallocarray((*b)[i].ids, (*b)[i].n + 1,
+	    sizeof(char *));
+	(*b)[i].ids[(*b)[i].n++] = xstrdup(id);
+}
+
+/*
+ * Group the entries by account without locking them; an entry that does
+ * not open here is still tried (locked) so that it is counted and, if
+ * corrupt, moved aside.
+ */
+static void
+batches(struct queue *q, char **ids, size_t n, struct batch **b,
+    size_t *nb)
+{
+	struct queue_entry *e;
+	struct failure f;
+	size_t i;
+
+	*b = NULL;
+	*nb = 0;
+	for (i = 0; i < n; i++) {
+		if (queue_entry_open(q, ids[i], 0, &e, &f) != QUEUE_OK) {
+			batch_add(b, nb, NULL, ids[i]);
+			continue;
+		}
+		batch_add(b, nb, e->env->account, ids[i]);
+		queue_entry_free(e);
+	}
+}
+
+static void
+batch_run(struct queue *q, const struct qrun_options *opt,
+    struct batch *b, struct qrun_counts *c)
+{
+	struct run r;
+	size_t i;
+
+	memset(&r, 0, sizeof(r));
+	r.q = q;
+	r.opt = opt;
+	r.c = c;
+	for (i = 0; i < b->n; i++) {
+		flush_one(&r, b->ids[i]);
+		free(b->ids[i]);
+	}
+	session_free(r.sess);
+	account_free(r.acct);
+	free(b->ids);
+	free(b->account);
 }
 
 int
 qrun_flush(struct queue *q, const struct qrun_options *opt,
     struct qrun_counts *c, struct failure *f)
 {
+	struct batch *b;
 	char **ids;
-	size_t n, i;
+	size_t n, nb, i;
 
 	memset(c, 0, sizeof(*c));
 	if (queue_list(q, &ids, &n, f) < 0)
 		return -1;
-	for (i = 0; i < n; i++)
-		flush_one(q, opt, ids[i], c);
+	batches(q, ids, n, &b, &nb);
 	queue_list_free(ids, n);
+	for (i = 0; i < nb; i++) {
+		if (opt->only == NULL || same_name(b[i].account, opt->only)) {
+			batch_run(q, opt, &b[i], c);
+			continue;
+		}
+		queue_list_free(b[i].ids, b[i].n);
+		free(b[i].account);
+	}
+	free(b);
 	log_debug("flush of %s: %u delivered, %u deferred, %u failed, "
 	    "%u not due, %u busy, %u corrupt", queue_path(q), c->delivered,
 	    c->deferred, c->failed, c->waiting, c->busy, c->corrupt);
 	return 0;
+}
+
+int
+qrun_failover(const struct qrun_options *opt, const struct account *first,
+    const struct envelope *env, const struct message *msg,
+    struct session_report *rep, struct account **used)
+{
+	char *list = xstrdup(first->failover), *name, *end;
+	struct account *alt;
+	struct failure f;
+	int rc = -1;
+
+	*used = NULL;
+	for (name = list; rc < 0 && result_action(&rep->fail) ==
+	    RESULT_KEEP; name = end) {
+		name += strspn(name, " \t,");
+		if (*name == '\0')
+			break;
+		end = name + strcspn(name, " \t,");
+		if (*end != '\0')
+			*end++ = '\0';
+		if (opt->account(opt->arg, name, &alt, &f) < 0) {
+			log_warn("failover: %s", f.text);
+			continue;
+		}
+		log_info("%s; trying account %s", rep->fail.text, name);
+		session_report_clear(rep);
+		if ((rc = session_deliver(alt, env, msg, rep)) == 0)
+			*used = alt;
+		else
+			account_free(alt);
+	}
+	free(list);
+	if (*used != NULL)
+		log_info("delivered through account %s", (*used)->name);
+	return rc;
+}
+
+int
+qrun_queue_nonempty(const char *path)
+{
+	struct dirent *de;
+	char *q = xasprintf("%s/q", path);
+	DIR *d = opendir(q);
+	int found = 0;
+
+	free(q);
+	if (d == NULL)
+		return 0;
+	while (!found && (de = readdir(d)) != NULL)
+		found = strcmp(de->d_name, ".") != 0 &&
+		    strcmp(de->d_name, "..") != 0;
+	closedir(d);
+	return found;
 }
 
 /* "45s", "12m", "3h", "2d" */

@@ -324,6 +324,32 @@ test_sweep(void **state)
 	assert_int_equal(access(path, F_OK), -1);
 }
 
+/*
+ * tmp/ is not synced after the rename into q/: should a crash bring an
+ * old tmp/ name back next to the queued entry, the sweep leaves it, since
+ * removing its files would remove the queued message's.
+ */
+static void
+test_sweep_keeps_queued(void **state)
+{
+	struct fixture *fx = *state;
+	char id[QUEUE_ID_SIZE], path[200];
+	struct timeval tv[2];
+	struct failure f;
+
+	assert_int_equal(queue_commit(fx->q, &fx->env, &fx->msg, id, &f), 0);
+	snprintf(path, sizeof(path), "%s/tmp/%s", fx->qdir, id);
+	assert_int_equal(mkdir(path, 0700), 0);
+	gettimeofday(&tv[0], NULL);
+	tv[0].tv_sec -= QUEUE_TMP_MAX_AGE + 60;
+	tv[1] = tv[0];
+	assert_int_equal(utimes(path, tv), 0);
+	queue_free(fx->q);
+	assert_int_equal(queue_open(fx->qdir, &fx->q, &f), 0);
+	assert_int_equal(access(path, F_OK), 0);
+	assert_int_equal(count(fx, "q"), 1);
+}
+
 static void
 test_unsafe_dir(void **state)
 {
@@ -351,6 +377,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_corrupt, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_sweep, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sweep_keeps_queued, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_unsafe_dir, setup,
 		    teardown),
 	};
