@@ -26,11 +26,16 @@
 
 #include "log.h"
 #include "sasl.h"
+#include "sasl_oauth.h"
 
+/*
+ * RFC 4954 4: an initial response that would make the AUTH command longer
+ * than an SMTP command line (512 octets with CRLF, RFC 5321 4.5.3.1.4)
+ * must not be sent with it, but after the server's empty 334 challenge.
+ */
+#define SASL_AUTH_LINE_MAX 512
 /* RFC 4422: mechanism names are at most 20 of [A-Z0-9-_]. */
 #define SASL_MECH_MAX 20
-/* How much of a server's OAuth error is worth showing. */
-#define SASL_OAUTH_ERROR_MAX 512
 
 enum sasl_kind {
 	SASL_KIND_GSASL,
@@ -45,12 +50,14 @@ struct sasl {
 	const struct secret *password;	/* borrowed from the caller */
 	char *user;
 	char *host;
+	char *ntlm_domain;		/* NULL: none */
 	char *mech;
 	int port;
 	char *cb_type;			/* NULL: no channel binding */
 	char *cb_data;
 	enum sasl_kind kind;
 	int oauth_done;			/* the error reply was answered */
+	char *held;			/* initial response kept for 334 */
 };
 
 struct sasl_pref {
@@ -263,6 +270,11 @@ sasl_callback(Gsasl *ctx, Gsasl_session *sess, Gsasl_property prop)
 		return sasl_set(sess, prop, "smtp");
 	case GSASL_HOSTNAME:
 		return sasl_set(sess, prop, s->host);
+	case GSASL_REALM:
+		/* GNU SASL's NTLM sends the realm as the domain; DIGEST-MD5
+		 * takes the server's realm when none is set. */
+		return sasl_set(sess, prop, strcmp(s->mech, "NTLM") == 0 ?
+		    s->ntlm_domain : NULL);
 	case GSASL_CB_TLS_UNIQUE:
 	case GSASL_CB_TLS_EXPORTER:
 		/* Only the type that fits the TLS version is offered, and
@@ -275,7 +287,7 @@ sasl_callback(Gsasl *ctx, Gsasl_session *sess, Gsasl_property prop)
 			return GSASL_NO_CALLBACK;
 		return sasl_set(sess, prop, s->cb_data);
 	default:
-		/* No authzid, no realm. */
+		/* No authzid. */
 		return GSASL_NO_CALLBACK;
 	}
 }
@@ -290,6 +302,16 @@ sasl_finish(struct sasl *s)
 	if (s->ctx != NULL)
 		gsasl_done(s->ctx);
 	s->ctx = NULL;
+}
+
+/* Wipe and release one of our own strings. */
+static void
+sasl_wipe_str(char *p)
+{
+	if (p == NULL)
+		return;
+	explicit_bzero(p, strlen(p));
+	free(p);
 }
 
 /* Wipe and release a buffer the library allocated. */
@@ -358,98 +380,19 @@ sasl_run(struct sasl *s, const char *in, char **out, struct failure *f)
 	return SASL_MORE;
 }
 
-/* RFC 5801 saslname: ',' and '=' are escaped in the GS2 header. */
-static char *
-sasl_gs2_name(const char *user)
-{
-	char *out = xmalloc(strlen(user) * 3 + 1), *p = out;
-
-	for (; *user != '\0'; user++) {
-		if (*user == ',' || *user == '=') {
-			p += snprintf(p, 4, "=%s", *user == ',' ? "2C" : "3D");
-			continue;
-		}
-		*p++ = *user;
-	}
-	*p = '\0';
-	return out;
-}
-
-struct sasl_oauth_build {
-	const struct sasl *s;
-	char *b64;
-};
-
-/* Runs inside secret_lend(): the token is the plaintext. */
+/* Built by sasl_oauth.c from our fields; the token stays in the secret. */
 static int
-sasl_oauth_build(void *arg, const char *token)
+sasl_oauth_start(struct sasl *s, char **initial, struct failure *f)
 {
-	struct sasl_oauth_build *b = arg;
-	const struct sasl *s = b->s;
-	char *raw, *gs2, *out = NULL;
-	size_t outlen;
-	int rc;
+	struct sasl_oauth_request r;
 
-	if (s->kind == SASL_KIND_XOAUTH2) {
-		raw = xasprintf("user=%s\001auth=Bearer %s\001\001", s->user,
-		    token);
-	} else {
-		gs2 = sasl_gs2_name(s->user);
-		raw = xasprintf("n,a=%s,\001host=%s\001port=%d\001"
-		    "auth=Bearer %s\001\001", gs2, s->host != NULL ? s->host :
-		    "", s->port, token);
-		free(gs2);
-	}
-	rc = gsasl_base64_to(raw, strlen(raw), &out, &outlen);
-	explicit_bzero(raw, strlen(raw));
-	free(raw);
-	if (rc != GSASL_OK)
-		return -1;
-	b->b64 = xstrdup(out);
-	explicit_bzero(out, outlen);
-	gsasl_free(out);
-	return 0;
-}
-
-static int
-sasl_oauth_initial(struct sasl *s, char **initial, struct failure *f)
-{
-	struct sasl_oauth_build b = { s, NULL };
-
-	if (s->user == NULL || s->password == NULL) {
-		failure_set(f, FAIL_AUTH, "AUTH %s needs a user and a token "
-		    "(the password)", s->mech);
-		return -1;
-	}
-	if (secret_lend(s->password, sasl_oauth_build, &b) < 0) {
-		failure_set(f, FAIL_AUTH, "AUTH %s: cannot encode the initial "
-		    "response", s->mech);
-		return -1;
-	}
-	*initial = b.b64;
-	return 0;
-}
-
-/* Decode the server's JSON error and make it one printable line. */
-static void
-sasl_oauth_show(const struct sasl *s, const char *challenge)
-{
-	char *raw = NULL, *p;
-	size_t len = 0;
-
-	if (challenge == NULL || gsasl_base64_from(challenge,
-	    strlen(challenge), &raw, &len) != GSASL_OK || raw == NULL) {
-		log_warn("AUTH %s: the server refused the token", s->mech);
-		gsasl_free(raw);
-		return;
-	}
-	for (p = raw; p < raw + len; p++)
-		if ((unsigned char)*p < 0x20 || (unsigned char)*p >= 0x7f)
-			*p = ' ';
-	log_warn("AUTH %s: the server refused the token: %.*s", s->mech,
-	    (int)(len < SASL_OAUTH_ERROR_MAX ? len : SASL_OAUTH_ERROR_MAX),
-	    raw);
-	gsasl_free(raw);
+	r.mech = s->mech;
+	r.oauthbearer = s->kind == SASL_KIND_OAUTHBEARER;
+	r.user = s->user;
+	r.host = s->host;
+	r.port = s->port;
+	r.token = s->password;
+	return sasl_oauth_initial(&r, initial, f);
 }
 
 /*
@@ -468,7 +411,7 @@ sasl_oauth_step(struct sasl *s, const char *challenge, char **response,
 		return SASL_FAIL;
 	}
 	s->oauth_done = 1;
-	sasl_oauth_show(s, challenge);
+	sasl_oauth_show(s->mech, challenge);
 	*response = xstrdup(s->kind == SASL_KIND_XOAUTH2 ? "" : "AQ==");
 	return SASL_MORE;
 }
@@ -493,6 +436,8 @@ sasl_alloc(const struct sasl_options *opt)
 	s->user = opt->user != NULL ? xstrdup(opt->user) : NULL;
 	s->host = opt->host != NULL ? xstrdup(opt->host) : NULL;
 	s->port = opt->port;
+	if (opt->ntlm_domain != NULL && *opt->ntlm_domain != '\0')
+		s->ntlm_domain = xstrdup(opt->ntlm_domain);
 	if (opt->cb_type != NULL && opt->cb_data != NULL) {
 		s->cb_type = xstrdup(opt->cb_type);
 		s->cb_data = xstrdup(opt->cb_data);
@@ -552,20 +497,45 @@ sasl_begin(const struct sasl_options *opt, const char *offered,
 	}
 	/* An empty initial response stays "", so AUTH can send "=". */
 	if (s->kind != SASL_KIND_GSASL ?
-	    sasl_oauth_initial(s, initial, f) < 0 :
+	    sasl_oauth_start(s, initial, f) < 0 :
 	    (sasl_client_first(s->mech) &&
 	    sasl_run(s, NULL, initial, f) == SASL_FAIL)) {
 		sasl_free(s);
 		return NULL;
 	}
+	/* "AUTH " MECH " " RESPONSE CRLF */
+	if (*initial != NULL && strlen(s->mech) + strlen(*initial) + 8 >
+	    SASL_AUTH_LINE_MAX) {
+		s->held = *initial;
+		*initial = NULL;
+	}
 	*mech = s->mech;
 	return s;
+}
+
+/* The server's first challenge, when the initial response was held. */
+static enum sasl_result
+sasl_send_held(struct sasl *s, const char *challenge, char **response,
+    struct failure *f)
+{
+	*response = s->held;
+	s->held = NULL;
+	if (challenge != NULL && *challenge != '\0') {
+		failure_set(f, FAIL_AUTH, "SASL %s: the server sent a "
+		    "challenge before the initial response", s->mech);
+		sasl_wipe_str(*response);
+		*response = NULL;
+		return SASL_FAIL;
+	}
+	return SASL_MORE;
 }
 
 enum sasl_result
 sasl_step(struct sasl *s, const char *challenge, char **response,
     struct failure *f)
 {
+	if (s->held != NULL)
+		return sasl_send_held(s, challenge, response, f);
 	if (s->kind != SASL_KIND_GSASL)
 		return sasl_oauth_step(s, challenge, response, f);
 	return sasl_run(s, challenge, response, f);
@@ -579,8 +549,10 @@ sasl_free(struct sasl *s)
 	sasl_finish(s);
 	free(s->user);
 	free(s->host);
+	free(s->ntlm_domain);
 	free(s->mech);
 	free(s->cb_type);
 	free(s->cb_data);
+	sasl_wipe_str(s->held);
 	free(s);
 }

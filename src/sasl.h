@@ -7,12 +7,15 @@
  * password in clear (PLAIN, LOGIN) on a connection without TLS unless
  * allowed.  Steps take and return base64 text as it goes on the wire.
  * The password is fetched from struct secret only inside the library's
- * callback.  XOAUTH2 and OAUTHBEARER (RFC 7628) are built here, since
- * libgsasl lacks them: the password is the bearer token, and an error
- * the server sends as a JSON challenge is shown with log_warn() and
- * answered as each mechanism requires, so the server ends the exchange
- * with its failure reply.  With channel binding data, SCRAM-*-PLUS comes
- * first in the automatic choice.
+ * callback.  XOAUTH2 and OAUTHBEARER (RFC 7628) are built here (in
+ * sasl_oauth.c), since libgsasl lacks them: the password is the bearer
+ * token, and an error the server sends as a JSON challenge is shown with
+ * log_warn() and answered as each mechanism requires, so the server ends
+ * the exchange with its failure reply.  With channel binding data,
+ * SCRAM-*-PLUS comes first in the automatic choice.  An initial
+ * response too long for the AUTH command line (RFC 4954 4) is not
+ * returned by sasl_begin() but by
+ * the first sasl_step(), which answers the server's empty 334 with it.
  * Nothing here logs a payload.  Errors: FAIL_AUTH (no usable
  * mechanism, library failure) or FAIL_NOCAP (an explicit mechanism the
  * server does not offer).
@@ -31,6 +34,7 @@ struct sasl_options {
 	int tls_active;
 	int allow_clear;		/* allow PLAIN/LOGIN without TLS */
 	int port;			/* for OAUTHBEARER */
+	const char *ntlm_domain;	/* NTLM only; NULL: none */
 	/* TLS channel binding for SCRAM-*-PLUS: "tls-unique" or
 	 * "tls-exporter" and the data in base64; NULL: none. */
 	const char *cb_type;
@@ -49,7 +53,8 @@ struct sasl;
 /*
  * Choose a mechanism among offered (space separated) and start it.
  * *mech is owned by the struct sasl; *initial is a newly allocated
- * initial response, or NULL when the mechanism has none to send first.
+ * initial response, or NULL when the mechanism has none to send first
+ * or it must wait for the server's 334.
  */
 struct sasl *sasl_begin(const struct sasl_options *opt, const char *offered,
     const char **mech, char **initial, struct failure *f);

@@ -63,26 +63,6 @@ static const struct transport_ops tls_ops = {
 	tls_write,
 };
 
-/* Verification status bits, in the order their reasons are listed. */
-static const struct {
-	unsigned int bit;
-	const char *reason;
-} tls_reasons[] = {
-	{ GNUTLS_CERT_SIGNER_NOT_FOUND, "the certificate issuer is unknown" },
-	{ GNUTLS_CERT_SIGNER_NOT_CA, "the certificate issuer is not a CA" },
-	{ GNUTLS_CERT_EXPIRED, "the certificate has expired" },
-	{ GNUTLS_CERT_NOT_ACTIVATED, "the certificate is not yet valid" },
-	{ GNUTLS_CERT_UNEXPECTED_OWNER,
-	    "the certificate does not match the host name" },
-	{ GNUTLS_CERT_REVOKED, "the certificate was revoked" },
-	{ GNUTLS_CERT_INSECURE_ALGORITHM,
-	    "the certificate uses an insecure algorithm" },
-	{ GNUTLS_CERT_SIGNATURE_FAILURE,
-	    "the certificate signature is invalid" },
-	{ GNUTLS_CERT_PURPOSE_MISMATCH,
-	    "the certificate is not meant for a TLS server" },
-};
-
 static int
 tls_load_trust(struct tls *t, const char *file, struct failure *f)
 {
@@ -199,7 +179,9 @@ tls_new(const struct tls_options *opt, struct failure *f)
 	t->host = xstrdup(opt->host != NULL ? opt->host : "");
 	t->fingerprint = dup_or_null(opt->fingerprint);
 	t->pubkey_pin = dup_or_null(opt->pubkey_pin);
-	t->session_file = dup_or_null(opt->session_file);
+	t->session_file = opt->session_file == NULL ? NULL :
+	    tls_cert_session_name(opt->session_file, opt->cert_file,
+	    opt->key_file);
 	/* A pin is the whole check: chain and name are not consulted. */
 	t->certcheck = opt->certcheck && t->fingerprint == NULL &&
 	    t->pubkey_pin == NULL;
@@ -387,29 +369,15 @@ tls_session_init(struct tls *t, int fd, struct failure *f)
 	return 0;
 }
 
-/* Turn the status bits into words; unknown bits fall back to GnuTLS. */
 static void
 tls_verify_failure(struct tls *t, struct failure *f)
 {
-	unsigned int status = gnutls_session_get_verify_cert_status(t->sess);
-	gnutls_datum_t out = { NULL, 0 };
 	char why[256];
-	size_t i, len = 0;
 
-	why[0] = '\0';
-	for (i = 0; i < UTIL_ARRAY_LEN(tls_reasons); i++) {
-		if ((status & tls_reasons[i].bit) == 0 || len >= sizeof(why))
-			continue;
-		len += (size_t)snprintf(why + len, sizeof(why) - len, "%s%s",
-		    len > 0 ? ", " : "", tls_reasons[i].reason);
-	}
-	if (len == 0 && gnutls_certificate_verification_status_print(status,
-	    GNUTLS_CRT_X509, &out, 0) >= 0) {
-		strlcpy(why, (const char *)out.data, sizeof(why));
-		gnutls_free(out.data);
-	}
+	tls_cert_status_text(gnutls_session_get_verify_cert_status(t->sess),
+	    why, sizeof(why));
 	failure_set(f, FAIL_TLS, "TLS certificate verification failed for "
-	    "%s: %s", t->host, *why != '\0' ? why : "unknown reason");
+	    "%s: %s", t->host, why);
 }
 
 static void
@@ -491,6 +459,32 @@ tls_run_handshake(struct tls *t, int fd, long long deadline,
 	}
 }
 
+/*
+ * A resumed handshake carries no certificate, so gnutls checks nothing:
+ * check the one stored with the session against today's trust settings,
+ * which may have changed since the session was made.
+ */
+static int
+tls_check_resumed(struct tls *t, struct failure *f)
+{
+	unsigned int status = 0;
+	char why[256];
+	int rc;
+
+	if (!t->certcheck || !gnutls_session_is_resumed(t->sess))
+		return 0;
+	rc = gnutls_certificate_verify_peers3(t->sess, t->host, &status);
+	if (rc == 0 && status == 0)
+		return 0;
+	if (rc < 0)
+		snprintf(why, sizeof(why), "%s", gnutls_strerror(rc));
+	else
+		tls_cert_status_text(status, why, sizeof(why));
+	failure_set(f, FAIL_TLS, "TLS certificate verification failed for "
+	    "%s: %s (resumed session)", t->host, why);
+	return -1;
+}
+
 /* The leaf certificate the server sent, borrowed from the session. */
 static const gnutls_datum_t *
 tls_peer_der(struct tls *t, struct failure *f)
@@ -552,7 +546,7 @@ tls_handshake(struct tls *t, int fd, int timeout_ms, struct failure *f)
 	}
 	if (tls_session_init(t, fd, f) < 0 ||
 	    tls_run_handshake(t, fd, deadline, f) < 0 ||
-	    tls_check_pinned(t, f) < 0) {
+	    tls_check_resumed(t, f) < 0 || tls_check_pinned(t, f) < 0) {
 		if (t->sess != NULL)
 			gnutls_deinit(t->sess);
 		t->sess = NULL;

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 #include <gnutls/abstract.h>
 #include <gnutls/crypto.h>
@@ -34,6 +35,56 @@ static const struct {
 	{ 20, GNUTLS_DIG_SHA1, "SHA-1" },
 	{ 16, GNUTLS_DIG_MD5, "MD5" },
 };
+
+/*
+ * Verification status bits, in the order their reasons are listed.  A
+ * stapled OCSP response (RFC 6066) that says "revoked" sets REVOKED, as a
+ * CRL does.
+ */
+static const struct {
+	unsigned int bit;
+	const char *reason;
+} tls_cert_reasons[] = {
+	{ GNUTLS_CERT_SIGNER_NOT_FOUND, "the certificate issuer is unknown" },
+	{ GNUTLS_CERT_SIGNER_NOT_CA, "the certificate issuer is not a CA" },
+	{ GNUTLS_CERT_EXPIRED, "the certificate has expired" },
+	{ GNUTLS_CERT_NOT_ACTIVATED, "the certificate is not yet valid" },
+	{ GNUTLS_CERT_UNEXPECTED_OWNER,
+	    "the certificate does not match the host name" },
+	{ GNUTLS_CERT_REVOKED, "the certificate was revoked" },
+	{ GNUTLS_CERT_INVALID_OCSP_STATUS,
+	    "the stapled OCSP response is invalid" },
+	{ GNUTLS_CERT_MISSING_OCSP_STATUS, "the certificate requires a "
+	    "stapled OCSP response and the server sent none" },
+	{ GNUTLS_CERT_INSECURE_ALGORITHM,
+	    "the certificate uses an insecure algorithm" },
+	{ GNUTLS_CERT_SIGNATURE_FAILURE,
+	    "the certificate signature is invalid" },
+	{ GNUTLS_CERT_PURPOSE_MISMATCH,
+	    "the certificate is not meant for a TLS server" },
+};
+
+void
+tls_cert_status_text(unsigned int status, char *buf, size_t size)
+{
+	gnutls_datum_t out = { NULL, 0 };
+	size_t i, len = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < UTIL_ARRAY_LEN(tls_cert_reasons); i++) {
+		if ((status & tls_cert_reasons[i].bit) == 0 || len >= size)
+			continue;
+		len += (size_t)snprintf(buf + len, size - len, "%s%s",
+		    len > 0 ? ", " : "", tls_cert_reasons[i].reason);
+	}
+	if (len == 0 && gnutls_certificate_verification_status_print(status,
+	    GNUTLS_CRT_X509, &out, 0) >= 0) {
+		strlcpy(buf, (const char *)out.data, size);
+		gnutls_free(out.data);
+	}
+	if (*buf == '\0')
+		strlcpy(buf, "unknown reason", size);
+}
 
 static int
 hexval(int c)
@@ -332,4 +383,48 @@ tls_cert_info_clear(struct tls_cert_info *info)
 	free(info->sha256);
 	free(info->pin);
 	memset(info, 0, sizeof(*info));
+}
+
+/* FNV-1a over len bytes, continuing from h. */
+static uint64_t
+fnv(uint64_t h, const void *p, size_t len)
+{
+	const unsigned char *c = p;
+
+	while (len-- > 0)
+		h = (h ^ *c++) * 0x100000001b3ULL;
+	return h;
+}
+
+/*
+ * A resumed session keeps the client identity of the handshake that made
+ * it, so a session made with one client certificate must not be offered
+ * with another or with none.  The name carries the certificate's file
+ * names and what stat says of the file, which changes on renewal (a
+ * PKCS#11 URI is taken as it is).
+ */
+char *
+tls_cert_session_name(const char *session_file, const char *cert_file,
+    const char *key_file)
+{
+	struct stat st;
+	uint64_t h = 0xcbf29ce484222325ULL;
+	long long v[4];
+
+	if (cert_file == NULL)
+		return xstrdup(session_file);
+	if (strncasecmp(cert_file, "pkcs11:", 7) != 0) {
+		if (stat(cert_file, &st) < 0)
+			return NULL;
+		v[0] = (long long)st.st_dev;
+		v[1] = (long long)st.st_ino;
+		v[2] = (long long)st.st_size;
+		v[3] = (long long)st.st_mtime;
+		h = fnv(h, v, sizeof(v));
+	}
+	h = fnv(h, cert_file, strlen(cert_file) + 1);
+	if (key_file != NULL)
+		h = fnv(h, key_file, strlen(key_file));
+	return xasprintf("%s-cert-%016llx", session_file,
+	    (unsigned long long)h);
 }

@@ -47,4 +47,20 @@ int tls_cert_match_fingerprint(const gnutls_datum_t *der,
 int tls_cert_match_pin(const gnutls_datum_t *der, const char *pins,
     struct failure *f);
 
+/*
+ * The reasons a verification status (gnutls_certificate_status_t bits)
+ * gives, in words, into buf; bits without words of ours are described
+ * by GnuTLS.
+ */
+void tls_cert_status_text(unsigned int status, char *buf, size_t size);
+
+/*
+ * The resumption file for a session made with the client certificate in
+ * cert_file (NULL: none): session_file itself without one, else a name
+ * that changes with the certificate file.  Newly allocated; NULL (do
+ * not resume) when cert_file cannot be examined.
+ */
+char *tls_cert_session_name(const char *session_file, const char *cert_file,
+    const char *key_file);
+
 #endif

@@ -1,9 +1,11 @@
 #!/bin/bash
 # t_auth.sh: authentication against the real Dovecot SASL behind Postfix.
 #
-# For every mechanism Dovecot offers (t_postfix.sh covers the right
-# password): a wrong password is refused with exit 77, the server's 535
-# is on stderr, nothing is delivered.  "auth on" picks PLAIN there (no
+# For every mechanism Dovecot offers: the right password delivers, and
+# Postfix's log names that mechanism for the session (so the server, not
+# only postie, saw it); a wrong password is refused with exit 77, the
+# server's 535 is on stderr, Postfix logs the failure of that mechanism,
+# nothing is delivered.  "auth on" picks PLAIN there (no
 # channel binding is offered), a mechanism Dovecot does not offer is a
 # clear error (69), and XOAUTH2 against it fails the same way.  Every run
 # uses -d and a logfile; neither the right nor the wrong password may
@@ -21,7 +23,7 @@ MECHS="plain login cram-md5 digest-md5 scram-sha-1 scram-sha-256"
 WRONG=Wrong-Pw-$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')
 
 rt_setup
-tap_plan $((6 + 4))
+tap_plan $((6 * 2 + 4))
 
 rcdir=$RT_WORK/rc
 outs=$RT_WORK/outs
@@ -47,15 +49,35 @@ nothing_delivered() {
 	    tap_why "$(rs_count) message(s) delivered, expected none"
 }
 
+# postfix_logged TEXT: a line of Postfix's log written since the mark
+postfix_logged() {
+	tail -c +$((mark + 1)) "$POSTFIX_LOG" | grep -qF -- "$1" ||
+	    tap_why "Postfix did not log '$1'"
+}
+
 for mech in $MECHS; do
+	M=${mech^^}
 	rs_queue_idle 10 >/dev/null
 	rs_clear
+	mark=$(stat -c %s "$POSTFIX_LOG")
+	run "right-$mech" auth="$mech"
+	rt_status_is 0
+	grep -q "authenticating with $M\$" "$RT_ERR" ||
+	    tap_why "$(grep authenticating "$RT_ERR")"
+	why=$(rs_wait_messages 1) || tap_why "$why"
+	postfix_logged "sasl_method=$M, sasl_username=$TEST_USER"
+	tap_check "AUTH $M, right password: delivered, Postfix logs $M"
+
+	rs_queue_idle 10 >/dev/null
+	rs_clear
+	mark=$(stat -c %s "$POSTFIX_LOG")
 	run "wrong-$mech" auth="$mech" password="$WRONG"
 	rt_status_is 77
 	grep -qE "535|refused the credentials" "$RT_ERR" ||
 	    tap_why "no 535 on stderr: $(grep -v '^<--\|^-->' "$RT_ERR")"
 	nothing_delivered
-	tap_check "AUTH ${mech^^}, wrong password: exit 77, 535 shown"
+	postfix_logged "SASL $M authentication failed"
+	tap_check "AUTH $M, wrong password: exit 77, 535 shown"
 done
 
 rs_clear
@@ -88,7 +110,7 @@ for f in "$outs"/*; do
 		    tap_why "a password is visible in $(basename "$f")"
 	done
 done
-[ "$(ls "$outs" | wc -l)" -ge 27 ] || tap_why "outputs missing"
+[ "$(ls "$outs" | wc -l)" -ge 45 ] || tap_why "outputs missing"
 tap_check "no password in any stdout, stderr, -d trace or logfile"
 
 tap_done

@@ -304,7 +304,7 @@ not_delivered() {
 }
 VF='TLS certificate verification failed for'
 
-tap_plan 34
+tap_plan 36
 
 # ---- chain, dates, names, CRL -----------------------------------------
 
@@ -477,6 +477,20 @@ for v in 1.3 1.2; do
 	    tap_why "server log: $(grep '^tls' "$SRV_LOG")"
 	unset CACHE
 	tap_check "TLS $v: the second run resumes the session (0600 file)"
+done
+
+# A stored session proves nothing about today's trust settings.
+for v in 1.3 1.2; do
+	implicit good --only "$v"
+	CACHE=$W/cache-trust-$v
+	rc
+	run
+	rc tls_trust_file "$C/ca2.pem"
+	run
+	expect 76 "$VF 127.0.0.1"
+	not_delivered
+	unset CACHE
+	tap_check "TLS $v: a stored session is not resumed past an untrusted CA"
 done
 
 implicit good

@@ -4,8 +4,10 @@
 # Runs the scenarios of tests/security/scenarios/ (every failure path of
 # authentication: 535 for PLAIN and LOGIN, a cancelled exchange, the
 # connection closed during AUTH, 454, a failed TLS handshake, no AUTH
-# offered, and a success) with -d (-d -d -v in two of them) and a
-# logfile, all with the password Pw-7Kq9-Zx3v-Secret.  Then it searches
+# offered, XOAUTH2 refused with the token inline and with a long token
+# sent after 334, NTLM refused, and a success) with -d (-d -d -v in
+# some of them) and a logfile, all with the password
+# Pw-7Kq9-Zx3v-Secret (the long token begins with it).  Then it searches
 # postie's stdout, stderr, logfile and any other file postie left in
 # the scenario's directory for the password, its base64 form, the AUTH
 # PLAIN blob, "user\0password" in base64 and every alignment of the

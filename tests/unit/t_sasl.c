@@ -28,7 +28,8 @@ struct fixture {
 static int
 setup(void **state)
 {
-	struct secret_source src = { SECRET_LITERAL, (char *)"pass" };
+	struct secret_source src = { SECRET_LITERAL, (char *)"pass",
+	    NULL, NULL };
 	struct fixture *fx = calloc(1, sizeof(*fx));
 
 	assert_non_null(fx);
@@ -125,7 +126,7 @@ static void
 test_cram_md5_rfc2195(void **state)
 {
 	struct secret_source src = { SECRET_LITERAL,
-	    (char *)"tanstaaftanstaaf" };
+	    (char *)"tanstaaftanstaaf", NULL, NULL };
 	struct fixture *fx = *state;
 
 	secret_free(fx->pw);
@@ -535,6 +536,110 @@ test_oauth_escapes_user(void **state)
 	b64_is(fx->initial, want, sizeof(want) - 1);
 }
 
+/* A token of n bytes replaces the fixture's password. */
+static char *
+use_token(struct fixture *fx, size_t n)
+{
+	char *tok = malloc(n + 1);
+	struct secret_source src = { SECRET_LITERAL, NULL, NULL, NULL };
+
+	assert_non_null(tok);
+	memset(tok, 'T', n);
+	tok[n] = '\0';
+	src.arg = tok;
+	secret_free(fx->pw);
+	fx->pw = secret_fetch(&src, &fx->f);
+	assert_non_null(fx->pw);
+	fx->opt.password = fx->pw;
+	return tok;
+}
+
+/* RFC 4954 4: too long for the AUTH line, so it waits for "334 ". */
+static void
+test_long_initial_held(void **state)
+{
+	struct fixture *fx = *state;
+	char *tok = use_token(fx, 600), *want, *out = NULL;
+
+	fx->opt.mech = "XOAUTH2";
+	assert_true(begin(fx, "XOAUTH2"));
+	assert_null(fx->initial);
+	assert_int_equal(sasl_step(fx->s, "", &out, &fx->f), SASL_MORE);
+	assert_non_null(out);
+	want = NULL;
+	assert_int_equal(asprintf(&want, "user=user\001auth=Bearer %s"
+	    "\001\001", tok) > 0, 1);
+	b64_is(out, want, strlen(want));
+	free(out);
+	/* Then the mechanism goes on as usual: the error gets "". */
+	expect_step(fx, OAUTH_ERR, SASL_MORE, "");
+	free(want);
+	free(tok);
+}
+
+/* Just short enough: the AUTH line is then exactly 512 octets. */
+static void
+test_initial_fits_line(void **state)
+{
+	struct fixture *fx = *state;
+	/* "user=user^Aauth=Bearer " + token + "^A^A" is 24 + n bytes; its
+	 * base64 is 4 * ceil((24 + n) / 3); "AUTH XOAUTH2 " and CRLF add
+	 * 15.  n = 348: 372 bytes, 496 in base64, 511 in all. */
+	char *tok = use_token(fx, 348);
+
+	fx->opt.mech = "XOAUTH2";
+	assert_true(begin(fx, "XOAUTH2"));
+	assert_non_null(fx->initial);
+	assert_true(strlen("AUTH XOAUTH2 ") + strlen(fx->initial) + 2 <= 512);
+	free(tok);
+}
+
+static void
+test_held_but_challenged(void **state)
+{
+	struct fixture *fx = *state;
+	char *tok = use_token(fx, 600), *out = NULL;
+
+	fx->opt.mech = "OAUTHBEARER";
+	assert_true(begin(fx, "OAUTHBEARER"));
+	assert_null(fx->initial);
+	assert_int_equal(sasl_step(fx->s, OAUTH_ERR, &out, &fx->f),
+	    SASL_FAIL);
+	assert_null(out);
+	assert_string_equal(fx->f.text, "SASL OAUTHBEARER: the server sent "
+	    "a challenge before the initial response");
+	free(tok);
+}
+
+/* ntlmdomain reaches the NTLM NEGOTIATE message, and only NTLM's. */
+static void
+test_ntlm_domain(void **state)
+{
+	struct fixture *fx = *state;
+	char *raw = NULL;
+	size_t n = 0;
+
+	fx->opt.mech = "NTLM";
+	fx->opt.ntlm_domain = "EXAMPLE";
+	assert_true(begin(fx, "NTLM"));
+	assert_non_null(fx->initial);
+	assert_int_equal(gsasl_base64_from(fx->initial, strlen(fx->initial),
+	    &raw, &n), GSASL_OK);
+	assert_true(n > 7 && memcmp(raw, "NTLMSSP", 7) == 0);
+	assert_non_null(memmem(raw, n, "EXAMPLE", 7));
+	gsasl_free(raw);
+	raw = NULL;
+	sasl_free(fx->s);
+	free(fx->initial);
+	fx->initial = NULL;
+	fx->opt.ntlm_domain = NULL;
+	assert_true(begin(fx, "NTLM"));
+	assert_int_equal(gsasl_base64_from(fx->initial, strlen(fx->initial),
+	    &raw, &n), GSASL_OK);
+	assert_null(memmem(raw, n, "EXAMPLE", 7));
+	gsasl_free(raw);
+}
+
 static void
 test_oauth_needs_tls(void **state)
 {
@@ -637,6 +742,10 @@ main(void)
 		T(test_explicit_clear_allowed),
 		T(test_explicit_plus_refused),
 		T(test_external_empty_initial),
+		T(test_long_initial_held),
+		T(test_initial_fits_line),
+		T(test_held_but_challenged),
+		T(test_ntlm_domain),
 		T(test_no_password),
 		T(test_step_after_done),
 		T(test_preference),
