@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <syslog.h>
 #include <sysexits.h>
 #include <time.h>
 #include <unistd.h>
@@ -178,16 +179,20 @@ log_or_none(const char *s)
 	return s != NULL && *s != '\0' ? s : "(none)";
 }
 
-char *
-log_record_format(const struct log_record *r)
+/* The middle of the line: only what msmtp also writes for this case. */
+static char *
+log_record_tail(const struct log_record *r)
 {
-	char *smtpmsg = NULL, *errmsg = NULL, *line, *tail;
+	char *smtpmsg = NULL, *errmsg = NULL, *size = NULL, *tail;
 
+	if (r->exitcode == 0)
+		size = xasprintf("mailsize=%lld ", r->mailsize);
 	if (r->smtpmsg != NULL)
 		smtpmsg = log_quoted(r->smtpmsg);
 	if (r->errormsg != NULL)
 		errmsg = log_quoted(r->errormsg);
-	tail = xasprintf("%s%s%s%s%s%s%s%s%s%s%s%sexitcode=%s",
+	tail = xasprintf("%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%sexitcode=%s",
+	    size != NULL ? size : "",
 	    r->smtpstatus != NULL ? "smtpstatus=" : "",
 	    r->smtpstatus != NULL ? r->smtpstatus : "",
 	    r->smtpstatus != NULL ? " " : "",
@@ -195,48 +200,121 @@ log_record_format(const struct log_record *r)
 	    smtpmsg != NULL ? smtpmsg : "", smtpmsg != NULL ? "' " : "",
 	    errmsg != NULL ? "errormsg='" : "",
 	    errmsg != NULL ? errmsg : "", errmsg != NULL ? "' " : "",
+	    r->account != NULL ? "account=" : "",
+	    r->account != NULL ? r->account : "",
+	    r->account != NULL ? " " : "",
 	    r->queued != NULL ? "queued=" : "",
 	    r->queued != NULL ? r->queued : "",
 	    r->queued != NULL ? " " : "", log_exit_name(r->exitcode));
-	line = xasprintf("host=%s tls=%s auth=%s user=%s from=%s "
-	    "recipients=%s mailsize=%lld msgid=%s %s",
-	    log_or_none(r->host), r->tls ? "on" : "off",
-	    r->auth ? "on" : "off", log_or_none(r->user),
-	    log_or_none(r->from), log_or_none(r->recipients), r->mailsize,
-	    log_or_none(r->msgid), tail);
+	free(size);
 	free(smtpmsg);
 	free(errmsg);
+	return tail;
+}
+
+char *
+log_record_format(const struct log_record *r)
+{
+	char *line, *tail = log_record_tail(r);
+
+	line = xasprintf("host=%s tls=%s auth=%s %s%s%sfrom=%s "
+	    "recipients=%s %s",
+	    log_or_none(r->host), r->tls ? "on" : "off",
+	    r->auth ? "on" : "off", r->auth ? "user=" : "",
+	    r->auth ? log_or_none(r->user) : "", r->auth ? " " : "",
+	    log_or_none(r->from), log_or_none(r->recipients), tail);
 	free(tail);
 	return line;
 }
 
-int
-log_record_write(const char *path, const struct log_record *rec)
+/* Append under an exclusive lock: cron and PHP may run postie at once. */
+static int
+log_append(const char *path, const char *text)
 {
-	char stamp[64], *line, *full;
+	int fd, rc, saved;
+
+	if (strcmp(path, "-") == 0)
+		return util_write_all(STDOUT_FILENO, text, strlen(text));
+	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC |
+	    O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return -1;
+	while ((rc = flock(fd, LOCK_EX)) < 0 && errno == EINTR)
+		;
+	if (rc == 0)
+		rc = util_write_all(fd, text, strlen(text));
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return rc;
+}
+
+int
+log_record_write(const char *path, const char *time_format,
+    const struct log_record *rec)
+{
+	char stamp[256], *line, *full;
 	struct tm tm;
 	time_t now = time(NULL);
-	int fd, rc;
+	int rc;
 
+	if (time_format == NULL || *time_format == '\0')
+		time_format = LOG_TIME_FORMAT_DEFAULT;
+	stamp[0] = '\0';
 	localtime_r(&now, &tm);
-	strftime(stamp, sizeof(stamp), "%b %d %H:%M:%S", &tm);
+	/* The format is the user's (logfile_time_format), as in msmtp; one
+	 * that expands to nothing or too much gives no stamp. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+	if (strftime(stamp, sizeof(stamp), time_format, &tm) == 0)
+		stamp[0] = '\0';
+#pragma GCC diagnostic pop
 	line = log_record_format(rec);
-	full = xasprintf("%s %s\n", stamp, line);
+	full = xasprintf("%s%s%s\n", stamp, *stamp != '\0' ? " " : "",
+	    line);
 	free(line);
-	if (strcmp(path, "-") == 0)
-		fd = STDOUT_FILENO;
-	else
-		fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC |
-		    O_NOFOLLOW, 0600);
-	rc = -1;
-	if (fd >= 0) {
-		/* Several postie processes may append at once (cron, PHP). */
-		if (fd != STDOUT_FILENO)
-			(void)flock(fd, LOCK_EX);
-		rc = util_write_all(fd, full, strlen(full));
-		if (fd != STDOUT_FILENO)
-			close(fd);
-	}
+	rc = log_append(path, full);
 	free(full);
 	return rc;
+}
+
+void
+log_record_syslog(int facility, const struct log_record *rec)
+{
+	char *line = log_record_format(rec);
+
+	openlog("postie", 0, facility);
+	syslog(rec->exitcode == 0 ? LOG_INFO : LOG_ERR, "%s", line);
+	closelog();
+	free(line);
+}
+
+static const struct {
+	const char *name;
+	int facility;
+} log_facilities[] = {
+	{ "LOG_USER", LOG_USER },
+	{ "LOG_MAIL", LOG_MAIL },
+	{ "LOG_LOCAL0", LOG_LOCAL0 },
+	{ "LOG_LOCAL1", LOG_LOCAL1 },
+	{ "LOG_LOCAL2", LOG_LOCAL2 },
+	{ "LOG_LOCAL3", LOG_LOCAL3 },
+	{ "LOG_LOCAL4", LOG_LOCAL4 },
+	{ "LOG_LOCAL5", LOG_LOCAL5 },
+	{ "LOG_LOCAL6", LOG_LOCAL6 },
+	{ "LOG_LOCAL7", LOG_LOCAL7 },
+};
+
+int
+log_facility_lookup(const char *name, int *facility)
+{
+	size_t i;
+
+	for (i = 0; i < UTIL_ARRAY_LEN(log_facilities); i++) {
+		if (strcmp(log_facilities[i].name, name) == 0) {
+			*facility = log_facilities[i].facility;
+			return 0;
+		}
+	}
+	return -1;
 }

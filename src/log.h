@@ -6,7 +6,9 @@
  * goes only through log_proto(), which hides what the caller marks as
  * secret; no debug level shows it.  Functions never exit and never fail
  * loudly: a logfile that cannot be written makes log_record_write() return
- * -1 so that main.c can print the line on stderr instead.
+ * -1 so that the caller can print the line on stderr instead.  The
+ * per-message record holds no payload and no secret: only the keys
+ * msmtp logs (and "queued" when postie queued the message).
  */
 #ifndef POSTIE_LOG_H
 #define POSTIE_LOG_H
@@ -52,19 +54,42 @@ struct log_record {
 	const char *smtpstatus;	/* "250" or "550 5.1.1", or NULL */
 	const char *smtpmsg;	/* the server's last reply text, or NULL */
 	const char *errormsg;	/* our one-line error, or NULL */
-	const char *msgid;	/* Message-ID of the message, or NULL */
 	const char *queued;	/* queue ID when queued, or NULL */
+	const char *account;	/* the failover account that delivered */
 	int exitcode;
 };
 
-/*
- * Append the record as one line "DATE host=... exitcode=EX_..." to path
- * ("-" means stdout).  The file is locked while writing.  0 or -1.
- */
-int log_record_write(const char *path, const struct log_record *rec);
+/* The time stamp msmtp puts first on a logfile line (strftime). */
+#define LOG_TIME_FORMAT_DEFAULT "%b %d %H:%M:%S"
 
-/* The same line without the date, newly allocated (for stderr fallback). */
+/*
+ * Append the record as one line "STAMP host=... exitcode=EX_..." to path
+ * ("-" means stdout), STAMP made by strftime with time_format (NULL or
+ * empty: LOG_TIME_FORMAT_DEFAULT).  The file is locked (flock) while
+ * writing, so lines of concurrent runs never mix.  0 or -1 with errno.
+ */
+int log_record_write(const char *path, const char *time_format,
+    const struct log_record *rec);
+
+/*
+ * Send the line (without a time stamp) to syslog with the ident
+ * "postie", the given facility, and LOG_INFO for success or LOG_ERR.
+ */
+void log_record_syslog(int facility, const struct log_record *rec);
+
+/*
+ * "host=... tls=on auth=on [user=...] from=... recipients=...
+ * [mailsize=N] [smtpstatus=...] [smtpmsg='...'] [errormsg='...']
+ * [account=NAME] [queued=ID] exitcode=EX_...", newly allocated: user only when
+ * authentication was used, mailsize only on success, as msmtp writes.
+ */
 char *log_record_format(const struct log_record *rec);
+
+/*
+ * The syslog facility called name ("LOG_USER", "LOG_MAIL", "LOG_LOCAL0"
+ * ... "LOG_LOCAL7"): 0 with *facility set, or -1.
+ */
+int log_facility_lookup(const char *name, int *facility);
 
 /* "EX_OK", "EX_TEMPFAIL", ... for a sysexits value. */
 const char *log_exit_name(int status);

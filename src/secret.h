@@ -4,7 +4,18 @@
  * Contract: a secret's plaintext lives only inside struct secret, is never
  * printed, and is lent to a callback (sasl.c) for the duration of one
  * call.  secret_free() wipes the memory.  struct secret_source records
- * where a secret comes from without fetching it (accounts keep it).
+ * where a secret comes from without fetching it (accounts keep it);
+ * secret_fetch() is called only when authentication needs the password,
+ * so a command is never run and nobody is asked in vain.
+ *
+ * Sources, in the order msmtp uses: the literal "password"; else the
+ * standard output of "passwordeval" run by /bin/sh (trailing CR and LF
+ * removed; a failing command, one that prints nothing or prints a NUL is
+ * FAIL_CONFIG); else SECRET_LOOKUP: the key ring (only when built with
+ * libsecret; attributes host, service "smtp" and user), ~/.netrc (only
+ * when private to the user), SYSCONFDIR/netrc, and last a prompt on
+ * /dev/tty without echo.  Without a controlling terminal the lookup
+ * fails with FAIL_CONFIG naming the user and host.
  */
 #ifndef POSTIE_SECRET_H
 #define POSTIE_SECRET_H
@@ -16,17 +27,21 @@
 enum secret_kind {
 	SECRET_NONE,
 	SECRET_LITERAL,		/* "password" in the rc file */
+	SECRET_EVAL,		/* "passwordeval": a command's output */
+	SECRET_LOOKUP,		/* key ring, netrc files, then the terminal */
 	SECRET_LAST
 };
 
 struct secret_source {
 	enum secret_kind kind;
-	char *arg;		/* the literal; wiped by secret_source_clear */
+	char *arg;		/* the literal or the command; wiped */
+	char *host;		/* SECRET_LOOKUP: the server, as configured */
+	char *user;		/* SECRET_LOOKUP: the login, or NULL */
 };
 
 struct secret;
 
-/* Fetch the secret; -1 with FAIL_CONFIG when there is none to fetch. */
+/* Fetch the secret; NULL with f filled (FAIL_CONFIG, FAIL_OS). */
 struct secret *secret_fetch(const struct secret_source *src,
     struct failure *f);
 void secret_free(struct secret *s);
