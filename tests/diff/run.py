@@ -102,6 +102,8 @@ NORMALISE = {
         rcpt=[re.sub(r" ORCPT=\S+", "", r) for r in s["rcpt"]])),
     "dedup-rcpts": ("more than once", "msmtp", lambda s: s.update(
         rcpt=list(dict.fromkeys(s["rcpt"])))),
+    "alias-order": ("reverse order", "msmtp", lambda s: s.update(
+        rcpt=sorted(s["rcpt"]))),
     "quoted-local-part": ("quoted local part", "postie", lambda s: s.update(
         rcpt=[re.sub(r'<"[^"]*"@', "<@", r) for r in s["rcpt"]])),
 }
