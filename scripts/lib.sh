@@ -8,7 +8,11 @@ POSTIE_BUILD_PKGS="build-essential autoconf automake pkg-config
 	libgnutls28-dev libgsasl-dev libidn2-dev libcmocka-dev"
 POSTIE_TEST_PKGS="postfix dovecot-core gnutls-bin php-cli python3 groff-base
 	ca-certificates procps iproute2 msmtp bsd-mailx s-nail neomutt git
-	git-email libmailtools-perl cron clang libclang-rt-14-dev valgrind"
+	git-email libmailtools-perl cron clang libclang-rt-14-dev valgrind
+	php-symfony-mailer dante-server dovecot-lmtpd strace
+	libsecret-1-dev gnome-keyring libsecret-tools dbus openssl
+	gsasl python3-openssl krb5-kdc krb5-admin-server krb5-user
+	dovecot-submissiond"
 
 # Install whatever of the named packages is missing.
 install_missing() {
@@ -50,8 +54,13 @@ build() {
 		}
 	fi
 	mkdir -p "$top/$dir"
+	# Configure again when the arguments changed since the last time.
+	if [ "$*" != "$(cat "$top/$dir/.configure-args" 2>/dev/null)" ]; then
+		rm -f "$top/$dir/Makefile"
+	fi
 	(cd "$top/$dir" &&
-		{ [ -f Makefile ] || "$top/configure" -q "$@"; } &&
+		{ [ -f Makefile ] || { "$top/configure" -q "$@" &&
+			printf '%s\n' "$*" >.configure-args; }; } &&
 		make -s -j"$(nproc)" all >/dev/null &&
 		make -s -j"$(nproc)" check TESTS= >/dev/null) || {
 		echo "build in $dir failed:" >&2

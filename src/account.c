@@ -1,6 +1,7 @@
 /*
- * account.c - chooses the account, merges its layers and checks them.
+ * account.c - merges the chosen account's layers and checks them.
  *
+ * account_pick.c chooses the account and lays out its file layers.
  * Layers, lowest first: the defaults in force where the account was
  * defined, what each parent passes on (its own parents' values and its
  * own lines, but not its defaults, as msmtp does), the account's own
@@ -12,101 +13,21 @@
 #include "config.h"
 
 #include <ctype.h>
-#include <fnmatch.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <syslog.h>
 
 #include "account.h"
+#include "account_int.h"
+#include "expand.h"
 #include "idn.h"
+#include "log.h"
 
 #define ACCOUNT_DEFAULT_TIMEOUT 300
-
-/* Values borrowed from a struct conf (or owned by struct merge). */
-struct layer {
-	const char *v[CONF_KEY_LAST];
-	unsigned line[CONF_KEY_LAST];	/* 0: command line or not set */
-};
-
-/* The chosen account and everything needed to report on it. */
-struct merge {
-	const char *name;
-	const char *path;		/* NULL for the command-line account */
-	unsigned line;			/* of the "account" command */
-	struct layer l;
-	char *owned[CONF_KEY_LAST];	/* normalised override values */
-};
-
-static void
-layer_put(struct layer *dst, const struct conf_values *src)
-{
-	size_t k;
-
-	for (k = 0; k < CONF_KEY_LAST; k++) {
-		if (src->v[k] != NULL) {
-			dst->v[k] = src->v[k];
-			dst->line[k] = src->line[k];
-		}
-	}
-}
-
-static void
-layer_over(struct layer *dst, const struct layer *src)
-{
-	size_t k;
-
-	for (k = 0; k < CONF_KEY_LAST; k++) {
-		if (src->v[k] != NULL) {
-			dst->v[k] = src->v[k];
-			dst->line[k] = src->line[k];
-		}
-	}
-}
-
-/*
- * What each account passes to its children: its parents' share, then
- * its own lines.  Parents precede their children in the file, so one
- * pass in file order computes every entry from finished ones.
- */
-static struct layer *
-inherit_table(const struct conf *c)
-{
-	const struct conf_account *a, *par;
-	struct layer *t;
-	size_t i, j, idx;
-
-	t = xcalloc(c->naccounts, sizeof(*t));
-	for (i = 0; i < c->naccounts; i++) {
-		a = &c->accounts[i];
-		for (j = 0; j < a->nparents; j++) {
-			if ((par = conf_find(c, a->parents[j])) == NULL)
-				continue;
-			idx = (size_t)(par - c->accounts);
-			if (idx < i)
-				layer_over(&t[i], &t[idx]);
-		}
-		layer_put(&t[i], &a->own);
-	}
-	return t;
-}
-
-static void
-merge_from_conf(struct merge *m, const struct conf *c, size_t idx)
-{
-	const struct conf_account *a = &c->accounts[idx];
-	struct layer *t = inherit_table(c);
-
-	memset(m, 0, sizeof(*m));
-	m->name = a->name;
-	m->path = c->path;
-	m->line = a->line;
-	layer_put(&m->l, &a->defaults);
-	layer_over(&m->l, &t[idx]);
-	free(t);
-}
 
 static void
 merge_clear_key(struct merge *m, enum conf_key k)
@@ -126,152 +47,6 @@ merge_clear(struct merge *m)
 
 	for (k = 0; k < CONF_KEY_LAST; k++)
 		merge_clear_key(m, (enum conf_key)k);
-}
-
-/* "user+detail@dom" becomes "user@dom"; NULL when there is no detail. */
-static char *
-strip_detail(const char *addr)
-{
-	const char *plus = strchr(addr, '+'), *at = strrchr(addr, '@');
-
-	if (plus == NULL || at == NULL || plus > at)
-		return NULL;
-	return xasprintf("%.*s%s", (int)(plus - addr), addr, at);
-}
-
-static int
-from_matches(const char *pattern, const char *from)
-{
-	char *base;
-	int r;
-
-	if (pattern == NULL || *pattern == '\0')
-		return 0;
-	if (strcasecmp(pattern, from) == 0 ||
-	    fnmatch(pattern, from, FNM_CASEFOLD) == 0)
-		return 1;
-	if ((base = strip_detail(from)) == NULL)
-		return 0;
-	r = strcasecmp(pattern, base) == 0 ||
-	    fnmatch(pattern, base, FNM_CASEFOLD) == 0;
-	free(base);
-	return r;
-}
-
-/* The first account of c whose merged "from" matches; -1 if none. */
-static long
-find_by_from(const struct conf *c, const char *from)
-{
-	struct layer *t, l;
-	size_t i;
-	long found = -1;
-
-	if (c == NULL || c->naccounts == 0)
-		return -1;
-	t = inherit_table(c);
-	for (i = 0; i < c->naccounts && found == -1; i++) {
-		memset(&l, 0, sizeof(l));
-		layer_put(&l, &c->accounts[i].defaults);
-		layer_over(&l, &t[i]);
-		if (from_matches(l.v[CONF_FROM], from))
-			found = (long)i;
-	}
-	free(t);
-	return found;
-}
-
-/* Look in the user file, then the system file. */
-static int
-pick_by_name(const struct conf *sys, const struct conf *user,
-    const char *name, struct merge *m)
-{
-	const struct conf *cs[2] = { user, sys };
-	const struct conf_account *a;
-	size_t i;
-
-	for (i = 0; i < 2; i++) {
-		if ((a = conf_find(cs[i], name)) != NULL) {
-			merge_from_conf(m, cs[i],
-			    (size_t)(a - cs[i]->accounts));
-			return 0;
-		}
-	}
-	return -1;
-}
-
-static int
-pick_by_from(const struct conf *sys, const struct conf *user,
-    const char *from, struct merge *m)
-{
-	const struct conf *cs[2] = { user, sys };
-	size_t i;
-	long idx;
-
-	for (i = 0; i < 2; i++) {
-		if ((idx = find_by_from(cs[i], from)) != -1) {
-			merge_from_conf(m, cs[i], (size_t)idx);
-			return 0;
-		}
-	}
-	return -1;
-}
-
-/* "in A", "in A or B", or a note that no file was read. */
-static char *
-files_checked(const struct conf *sys, const struct conf *user)
-{
-	if (user != NULL && sys != NULL)
-		return xasprintf("in %s or %s", user->path, sys->path);
-	if (user != NULL || sys != NULL)
-		return xasprintf("in %s", (user != NULL ? user : sys)->path);
-	return xstrdup("(no configuration file)");
-}
-
-static int
-has_override(const struct account_request *req, const char *key)
-{
-	size_t i;
-
-	for (i = 0; i < req->noverrides; i++)
-		if (strcmp(req->override_keys[i], key) == 0 &&
-		    req->override_values[i] != NULL &&
-		    req->override_values[i][0] != '\0')
-			return 1;
-	return 0;
-}
-
-static int
-pick(const struct conf *sys, const struct conf *user,
-    const struct account_request *req, struct merge *m, struct failure *f)
-{
-	size_t total;
-	char *where;
-
-	if (req->name != NULL) {
-		if (pick_by_name(sys, user, req->name, m) == 0)
-			return 0;
-		where = files_checked(sys, user);
-		failure_set(f, FAIL_CONFIG, "account '%s' not found %s",
-		    req->name, where);
-		free(where);
-		return -1;
-	}
-	if (req->from != NULL && pick_by_from(sys, user, req->from, m) == 0)
-		return 0;
-	if (pick_by_name(sys, user, "default", m) == 0)
-		return 0;
-	total = (sys != NULL ? sys->naccounts : 0) +
-	    (user != NULL ? user->naccounts : 0);
-	if (total == 0 && has_override(req, "host")) {
-		memset(m, 0, sizeof(*m));
-		m->name = "cmdline";
-		return 0;
-	}
-	where = files_checked(sys, user);
-	failure_set(f, FAIL_CONFIG, "no account given and no 'default' "
-	    "account %s", where);
-	free(where);
-	return -1;
 }
 
 static int
@@ -464,35 +239,123 @@ set_queue(struct account *a, const struct merge *m)
 		a->queue_retry_first_s = first;
 		a->queue_retry_max_s = longest;
 	}
+	a->queue_bounce = flag(m, CONF_QUEUE_BOUNCE, 1);
+	a->failover = dup_val(m, CONF_FAILOVER);
+}
+
+/* msmtp's rule for these keys: an empty value unsets. */
+static char *
+dup_set(const struct merge *m, enum conf_key k)
+{
+	const char *v = val(m, k);
+
+	return v != NULL && *v != '\0' ? xstrdup(v) : NULL;
+}
+
+/* How to reach the server: protocol, proxy, socket, source address. */
+static void
+set_net(struct account *a, const struct merge *m)
+{
+	const char *proto = val(m, CONF_PROTOCOL);
+
+	a->lmtp = proto != NULL && strcmp(proto, "lmtp") == 0;
+	/* LMTP has no standard port: validate() asks for one. */
+	if (a->lmtp && val(m, CONF_PORT) == NULL)
+		a->port = 0;
+	a->partial_delivery = flag(m, CONF_PARTIAL_DELIVERY, 0);
+	a->requiretls = flag(m, CONF_REQUIRETLS, 0);
+	a->source_ip = dup_set(m, CONF_SOURCE_IP);
+	a->socket_path = dup_set(m, CONF_SOCKET);
+	a->proxy_host = dup_set(m, CONF_PROXY_HOST);
+	a->proxy_port = number(m, CONF_PROXY_PORT, 1080);
+}
+
+static enum account_hdr
+hdr_mode(const struct merge *m, enum conf_key k)
+{
+	const char *v = val(m, k);
+
+	if (v == NULL || strcmp(v, "auto") == 0)
+		return ACCOUNT_HDR_AUTO;
+	return strcmp(v, "on") == 0 ? ACCOUNT_HDR_ON : ACCOUNT_HDR_OFF;
+}
+
+static void
+set_headers(struct account *a, const struct merge *m)
+{
+	a->allow_from_override = flag(m, CONF_ALLOW_FROM_OVERRIDE, 1);
+	a->set_from_header = hdr_mode(m, CONF_SET_FROM_HEADER);
+	a->set_date_header = hdr_mode(m, CONF_SET_DATE_HEADER);
+	a->set_msgid_header = hdr_mode(m, CONF_SET_MSGID_HEADER);
+	a->remove_bcc_headers = flag(m, CONF_REMOVE_BCC_HEADERS, 1);
+	a->undisclosed_recipients = flag(m, CONF_UNDISCLOSED_RECIPIENTS, 0);
+}
+
+/*
+ * Where the password will come from, in msmtp's order; secret.c fetches
+ * it only when AUTH needs it.  EXTERNAL and GSSAPI need none, so no
+ * lookup (and no prompt) is planned for them.
+ */
+static void
+set_password(struct account *a, const struct merge *m)
+{
+	const char *pw = val(m, CONF_PASSWORD);
+	const char *cmd = val(m, CONF_PASSWORDEVAL);
+	struct secret_source *src = &a->password;
+
+	if (pw != NULL || cmd != NULL) {
+		src->kind = pw != NULL ? SECRET_LITERAL : SECRET_EVAL;
+		src->arg = xstrdup(pw != NULL ? pw : cmd);
+	} else if (a->auth == ACCOUNT_AUTH_AUTO ||
+	    (a->auth == ACCOUNT_AUTH_MECH &&
+	    strcmp(a->auth_mech, "EXTERNAL") != 0 &&
+	    strcmp(a->auth_mech, "GSSAPI") != 0)) {
+		src->kind = SECRET_LOOKUP;
+		src->host = a->host != NULL ? xstrdup(a->host) : NULL;
+		src->user = a->user != NULL ? xstrdup(a->user) : NULL;
+	}
+}
+
+/* logfile, logfile_time_format and syslog ("on": LOG_MAIL). */
+static void
+set_log(struct account *a, const struct merge *m)
+{
+	const char *sl = val(m, CONF_SYSLOG);
+
+	a->logfile = dup_val(m, CONF_LOGFILE);
+	a->logfile_time_format = dup_val(m, CONF_LOGFILE_TIME_FORMAT);
+	a->syslog_facility = 0;
+	if (sl != NULL && strcmp(sl, "on") == 0)
+		a->syslog_facility = LOG_MAIL;
+	else if (sl != NULL && strcmp(sl, "off") != 0 &&
+	    log_facility_lookup(sl, &a->syslog_facility) < 0)
+		a->syslog_facility = 0;
 }
 
 static struct account *
 build(const struct merge *m)
 {
 	struct account *a = xcalloc(1, sizeof(*a));
-	const char *pw = val(m, CONF_PASSWORD);
 
 	a->name = xstrdup(m->name);
 	a->conf_path = m->path != NULL ? xstrdup(m->path) : NULL;
 	a->host = dup_val(m, CONF_HOST);
 	a->from = dup_val(m, CONF_FROM);
 	a->user = dup_val(m, CONF_USER);
-	if (pw != NULL) {
-		a->password.kind = SECRET_LITERAL;
-		a->password.arg = xstrdup(pw);
-	}
 	set_auth(a, val(m, CONF_AUTH));
+	set_password(a, m);
 	a->auth_without_tls = flag(m, CONF_AUTH_WITHOUT_TLS, 0);
+	a->ntlm_domain = dup_val(m, CONF_NTLMDOMAIN);
 	set_tls(a, m);
+	set_net(a, m);
 	if (a->host != NULL && (a->tls || a->tls_opportunistic) &&
 	    flag(m, CONF_TLS_SESSION_CACHE, 1))
 		a->tls_session_file = tls_session_path(a);
-	a->domain = dup_val(m, CONF_DOMAIN);
-	if (a->domain == NULL)
-		a->domain = xstrdup("localhost");
+	set_headers(a, m);
+	a->aliases = dup_val(m, CONF_ALIASES);
 	/* postie always keeps a deadline, so "off" means the default. */
 	a->timeout_s = number(m, CONF_TIMEOUT, ACCOUNT_DEFAULT_TIMEOUT);
-	a->logfile = dup_val(m, CONF_LOGFILE);
+	set_log(a, m);
 	set_dsn(a, m);
 	set_queue(a, m);
 	return a;
@@ -535,8 +398,15 @@ validate(const struct merge *m, struct account *a, struct failure *f)
 	const char *auth = val(m, CONF_AUTH);
 	struct failure idn;
 
+	/* As in msmtp a socket needs no host; its name stands in for one
+	 * in messages and the log. */
+	if (a->host == NULL && a->socket_path != NULL)
+		a->host = xstrdup(a->socket_path);
 	if (a->host == NULL)
 		return acct_fail(m, m->line, f, "no host given");
+	if (a->port == 0 && a->socket_path == NULL)
+		return acct_fail(m, m->l.line[CONF_PROTOCOL], f, "protocol "
+		    "lmtp has no default port; set port");
 	if (a->auth != ACCOUNT_AUTH_OFF && a->user == NULL &&
 	    !mech_is(a, "EXTERNAL") && !mech_is(a, "GSSAPI"))
 		return acct_fail(m, aline, f, "auth %s needs a user name; "
@@ -551,6 +421,37 @@ validate(const struct merge *m, struct account *a, struct failure *f)
 	return 0;
 }
 
+/*
+ * The patterns of "from" and "domain", and the obsolete auto_from, which
+ * replaces "from" by USER@maildomain (just USER without a maildomain).
+ */
+static int
+expand_names(const struct merge *m, struct account *a, struct failure *f)
+{
+	const char *dom = val(m, CONF_MAILDOMAIN), *d = val(m, CONF_DOMAIN);
+	struct failure ef;
+	char *v, *user;
+
+	if (flag(m, CONF_AUTO_FROM, 0)) {
+		user = expand_user();
+		v = dom != NULL ? xasprintf("%s@%s", user, dom) : xstrdup(user);
+		free(user);
+		free(a->from);
+		a->from = v;
+	} else if (a->from != NULL) {
+		if (expand_patterns(a->from, "UHCM", &v, &ef) == -1)
+			return acct_fail(m, m->l.line[CONF_FROM], f, "from: %s",
+			    ef.text);
+		free(a->from);
+		a->from = v;
+	}
+	if (expand_patterns(d != NULL ? d : "localhost", "HCM", &a->domain,
+	    &ef) == -1)
+		return acct_fail(m, m->l.line[CONF_DOMAIN], f, "domain: %s",
+		    ef.text);
+	return 0;
+}
+
 int
 account_resolve(const struct conf *sys, const struct conf *user,
     const struct account_request *req, struct account **out,
@@ -560,14 +461,14 @@ account_resolve(const struct conf *sys, const struct conf *user,
 	struct account *a;
 
 	*out = NULL;
-	if (pick(sys, user, req, &m, f) == -1)
+	if (account_pick(sys, user, req, &m, f) == -1)
 		return -1;
 	if (apply_overrides(&m, req, f) == -1) {
 		merge_clear(&m);
 		return -1;
 	}
 	a = build(&m);
-	if (validate(&m, a, f) == -1) {
+	if (expand_names(&m, a, f) == -1 || validate(&m, a, f) == -1) {
 		merge_clear(&m);
 		account_free(a);
 		return -1;
@@ -590,6 +491,7 @@ account_free(struct account *a)
 	free(a->user);
 	secret_source_clear(&a->password);
 	free(a->auth_mech);
+	free(a->ntlm_domain);
 	free(a->tls_trust_file);
 	free(a->tls_fingerprint);
 	free(a->tls_pubkey_pin);
@@ -600,9 +502,15 @@ account_free(struct account *a)
 	free(a->tls_host_override);
 	free(a->tls_session_file);
 	free(a->domain);
+	free(a->aliases);
 	free(a->logfile);
+	free(a->logfile_time_format);
 	free(a->dsn_notify);
 	free(a->dsn_return);
 	free(a->queue_dir);
+	free(a->failover);
+	free(a->source_ip);
+	free(a->socket_path);
+	free(a->proxy_host);
 	free(a);
 }

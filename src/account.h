@@ -1,8 +1,10 @@
 /*
  * account.h - the account a message is sent through.
  *
- * Contract: account_resolve() chooses the account (-a, else the first
- * whose "from" matches the envelope sender, else "default"), merges
+ * Contract: account_resolve() chooses the account (-a; --host alone
+ * means the command line only; else the first whose "from" matches the
+ * envelope sender; else "default"; else $SMTPSERVER with $EMAIL or -f
+ * as msmtp does), expands the %U, %H, %C and %M patterns, merges
  * defaults -> parents -> account -> command-line overrides by the "was
  * set" lines, validates the combination and returns an immutable struct
  * account.  It records where the password comes from but does not fetch
@@ -30,6 +32,14 @@ enum account_queue {
 #define ACCOUNT_QUEUE_RETRY_FIRST	(5L * 60)
 #define ACCOUNT_QUEUE_RETRY_MAX	(3L * 3600)
 
+/* set_from_header; set_date_header and set_msgid_header use OFF, AUTO. */
+enum account_hdr {
+	ACCOUNT_HDR_OFF,	/* never add */
+	ACCOUNT_HDR_AUTO,	/* add when missing (the default) */
+	ACCOUNT_HDR_ON,		/* replace any From */
+	ACCOUNT_HDR_LAST
+};
+
 enum account_auth {
 	ACCOUNT_AUTH_OFF,
 	ACCOUNT_AUTH_AUTO,	/* "auth on": best mechanism offered */
@@ -44,11 +54,19 @@ struct account {
 	char *host_ascii;		/* A-label form for DNS and SNI */
 	int port;
 	char *from;			/* envelope sender, or NULL */
+	int allow_from_override;	/* -f may replace from */
+	enum account_hdr set_from_header;
+	enum account_hdr set_date_header;	/* OFF or AUTO */
+	enum account_hdr set_msgid_header;	/* OFF or AUTO */
+	int remove_bcc_headers;
+	int undisclosed_recipients;
+	char *aliases;			/* aliases file, or NULL */
 	char *user;			/* SASL user name, or NULL */
 	struct secret_source password;
 	enum account_auth auth;
 	char *auth_mech;		/* upper case, for ACCOUNT_AUTH_MECH */
 	int auth_without_tls;		/* PLAIN/LOGIN allowed in clear */
+	char *ntlm_domain;		/* ntlmdomain, or NULL */
 	int tls;
 	int tls_starttls;
 	char *tls_trust_file;		/* NULL: the system trust store */
@@ -65,6 +83,8 @@ struct account {
 	char *domain;			/* EHLO argument */
 	int timeout_s;			/* per network step */
 	char *logfile;			/* NULL: no logfile */
+	char *logfile_time_format;	/* NULL: the default stamp */
+	int syslog_facility;		/* LOG_MAIL etc.; 0: no syslog */
 	char *dsn_notify;		/* NOTIFY= as sent, NULL: off */
 	char *dsn_return;		/* RET= as sent: HDRS, FULL; NULL off */
 	enum account_queue queue;
@@ -72,12 +92,22 @@ struct account {
 	long queue_lifetime_s;
 	long queue_retry_first_s;	/* first pause after a failure */
 	long queue_retry_max_s;		/* pauses double up to this */
+	int queue_bounce;		/* notify the sender of a failure */
+	char *failover;			/* account names, blank-separated */
+	int lmtp;			/* protocol lmtp (port required) */
+	int partial_delivery;		/* refused recipients do not abort */
+	int requiretls;			/* REQUIRETLS on MAIL, or refuse */
+	char *source_ip;		/* bind to it first; NULL: any */
+	char *socket_path;		/* unix socket; NULL: host and port */
+	char *proxy_host;		/* SOCKS5 proxy; NULL: none */
+	int proxy_port;			/* default 1080 */
 };
 
 /* What the command line asks for; all borrowed. */
 struct account_request {
 	const char *name;		/* -a, or NULL */
 	const char *from;		/* -f, or NULL: used for selection */
+	int host_only;			/* --host without -a: no files */
 	const char *const *override_keys;	/* --KEY=VALUE, in order */
 	const char *const *override_values;
 	size_t noverrides;

@@ -53,6 +53,11 @@ enum cli_act {
 	ACT_ENQUEUE,
 	ACT_QREMOVE,
 	ACT_QRETRY,
+	ACT_PRETEND,
+	ACT_SERVERINFO,
+	ACT_RMQS,
+	ACT_CONFIGURE,
+	ACT_READ_FROM,
 	ACT_LAST
 };
 
@@ -90,8 +95,17 @@ static const struct cli_opt cli_opts[] = {
 	    "NAME", "use this account instead of \"default\"" },
 	{ 'C', "--file", ARG_REQUIRED, SUP, ACT_FILE, NULL,
 	    "FILE", "use this user configuration file" },
-	{ 'd', "--debug", ARG_NONE, SUP, ACT_DEBUG, NULL,
-	    NULL, "print debugging information; repeat for more" },
+	{ 'd', "--debug", ARG_OPTIONAL, SUP, ACT_DEBUG, NULL,
+	    "LEVEL", "print debugging information; repeat or give a "
+	    "LEVEL for more" },
+	{ 'P', "--pretend", ARG_NONE, SUP, ACT_PRETEND, NULL,
+	    NULL, "print the account and envelope; send nothing" },
+	{ 'S', "--serverinfo", ARG_NONE, SUP, ACT_SERVERINFO, NULL,
+	    NULL, "print what the server offers, then quit" },
+	{ '\0', "--rmqs", ARG_REQUIRED, SUP, ACT_RMQS, NULL,
+	    "HOST|@DOMAIN|#QUEUE", "ask the server to flush its queue (ETRN)" },
+	{ '\0', "--configure", ARG_REQUIRED, SUP, ACT_CONFIGURE, NULL,
+	    "ADDR", "print an account for ADDR found in DNS SRV records" },
 	{ 'v', NULL, ARG_NONE, SUP, ACT_DEBUG, NULL,
 	    NULL, "same as -d" },
 	{ '\0', "--version", ARG_NONE, SUP, ACT_VERSION, NULL,
@@ -135,16 +149,40 @@ static const struct cli_opt cli_opts[] = {
 	    "on|off|MECH", "rc key auth: authenticate, optionally with MECH" },
 	{ '\0', "--user", ARG_REQUIRED, SUP, ACT_OVERRIDE, "user",
 	    "NAME", "rc key user: user name for authentication" },
+	{ '\0', "--passwordeval", ARG_REQUIRED, SUP, ACT_OVERRIDE,
+	    "passwordeval", "CMD",
+	    "rc key passwordeval: command that prints the password" },
 	{ '\0', "--domain", ARG_REQUIRED, SUP, ACT_OVERRIDE, "domain",
 	    "NAME", "rc key domain: the argument of EHLO" },
 	{ '\0', "--timeout", ARG_REQUIRED, SUP, ACT_OVERRIDE, "timeout",
 	    "SECONDS", "rc key timeout: network timeout in seconds" },
 	{ 'X', "--logfile", ARG_REQUIRED, SUP, ACT_OVERRIDE, "logfile",
 	    "FILE", "rc key logfile: append one line per message" },
+	{ '\0', "--logfile-time-format", ARG_REQUIRED, SUP, ACT_OVERRIDE,
+	    "logfile_time_format", "FMT",
+	    "rc key logfile_time_format: strftime format of the stamp" },
+	{ '\0', "--syslog", ARG_OPTIONAL, SUP, ACT_OVERRIDE, "syslog",
+	    "on|off|FACILITY", "rc key syslog: one syslog line per message" },
 	{ '\0', "--queue", ARG_REQUIRED, SUP, ACT_OVERRIDE, "queue",
 	    "off|fallback|always", "rc key queue: when to queue a message" },
 	{ '\0', "--queue-dir", ARG_REQUIRED, SUP, ACT_OVERRIDE, "queue_dir",
 	    "DIR", "rc key queue_dir: the queue directory" },
+	{ '\0', "--protocol", ARG_REQUIRED, SUP, ACT_OVERRIDE, "protocol",
+	    "smtp|lmtp", "rc key protocol: SMTP or LMTP" },
+	{ '\0', "--partial-delivery", ARG_OPTIONAL, SUP, ACT_OVERRIDE,
+	    "partial_delivery", "on|off",
+	    "rc key partial_delivery: send despite refused recipients" },
+	{ '\0', "--requiretls", ARG_OPTIONAL, SUP, ACT_OVERRIDE,
+	    "requiretls", "on|off",
+	    "rc key requiretls: ask for TLS on every hop (RFC 8689)" },
+	{ '\0', "--source-ip", ARG_REQUIRED, SUP, ACT_OVERRIDE, "source_ip",
+	    "IP", "rc key source_ip: local address to connect from" },
+	{ '\0', "--socket", ARG_REQUIRED, SUP, ACT_OVERRIDE, "socket",
+	    "FILE", "rc key socket: connect to a unix socket" },
+	{ '\0', "--proxy-host", ARG_REQUIRED, SUP, ACT_OVERRIDE, "proxy_host",
+	    "HOST", "rc key proxy_host: SOCKS5 proxy" },
+	{ '\0', "--proxy-port", ARG_REQUIRED, SUP, ACT_OVERRIDE, "proxy_port",
+	    "N", "rc key proxy_port: SOCKS5 proxy port" },
 	{ '\0', "--enqueue", ARG_NONE, SUP, ACT_ENQUEUE, NULL,
 	    NULL, "only queue the message (same as -odq)" },
 	{ 'q', "--flush", ARG_NONE, SUP, ACT_FLUSH, NULL,
@@ -165,8 +203,8 @@ static const struct cli_opt cli_opts[] = {
 	{ 'B', NULL, ARG_REQUIRED, IGN, ACT_NONE, NULL,
 	    "TYPE", "ignored: body type such as 8BITMIME" },
 	{ 'b', NULL, ARG_REQUIRED, IGN, ACT_BMODE, NULL,
-	    "MODE", "-bm sends (the default), -bp lists the queue; "
-	    "others are refused" },
+	    "MODE", "-bm sends (the default), -bp lists the queue, -bs "
+	    "speaks SMTP on stdin/stdout; others are refused" },
 	{ 'e', NULL, ARG_REQUIRED, IGN, ACT_NONE, NULL,
 	    "X", "ignored: error mode (-em, -ep, -eq, -ew)" },
 	{ 'G', NULL, ARG_NONE, IGN, ACT_NONE, NULL,
@@ -185,6 +223,32 @@ static const struct cli_opt cli_opts[] = {
 	    "off|headers|hdrs|full", "rc key dsn_return: what a DSN returns" },
 	{ 'V', NULL, ARG_REQUIRED, SUP, ACT_ENVID, NULL,
 	    "ENVID", "DSN envelope identifier (ENVID on MAIL)" },
+	{ '\0', "--read-envelope-from", ARG_NONE, SUP, ACT_READ_FROM, NULL,
+	    NULL, "take the envelope sender from the From header" },
+	{ '\0', "--set-from-header", ARG_OPTIONAL, SUP, ACT_OVERRIDE,
+	    "set_from_header", "auto|on|off",
+	    "rc key set_from_header: when to write a From header" },
+	{ '\0', "--set-date-header", ARG_OPTIONAL, SUP, ACT_OVERRIDE,
+	    "set_date_header", "auto|off",
+	    "rc key set_date_header: add a missing Date header" },
+	{ '\0', "--set-msgid-header", ARG_OPTIONAL, SUP, ACT_OVERRIDE,
+	    "set_msgid_header", "auto|off",
+	    "rc key set_msgid_header: add a missing Message-ID header" },
+	{ '\0', "--remove-bcc-headers", ARG_OPTIONAL, SUP, ACT_OVERRIDE,
+	    "remove_bcc_headers", "on|off",
+	    "rc key remove_bcc_headers: drop Bcc headers" },
+	{ '\0', "--undisclosed-recipients", ARG_OPTIONAL, SUP, ACT_OVERRIDE,
+	    "undisclosed_recipients", "on|off",
+	    "rc key undisclosed_recipients: hide To, Cc and Bcc" },
+	{ '\0', "--aliases", ARG_REQUIRED, SUP, ACT_OVERRIDE, "aliases",
+	    "FILE", "rc key aliases: expand local recipients" },
+	{ '\0', "--auto-from", ARG_OPTIONAL, SUP, ACT_OVERRIDE, "auto_from",
+	    "on|off", "rc key auto_from: sender USER@maildomain (obsolete)" },
+	{ '\0', "--maildomain", ARG_REQUIRED, SUP, ACT_OVERRIDE, "maildomain",
+	    "DOMAIN", "rc key maildomain: domain for auto_from (obsolete)" },
+	{ '\0', "--tls-min-dh-prime-bits", ARG_REQUIRED, SUP, ACT_OVERRIDE,
+	    "tls_min_dh_prime_bits", "BITS",
+	    "rc key tls_min_dh_prime_bits: accepted, without effect" },
 };
 
 struct parse {
@@ -222,6 +286,10 @@ apply_bmode(struct parse *p, const char *value)
 		p->cli->mode = CLI_MODE_LIST;
 		return 0;
 	}
+	if (strcmp(value, "s") == 0) {
+		p->cli->mode = CLI_MODE_BSMTP;
+		return 0;
+	}
 	failure_set(p->f, FAIL_USAGE, "option -b%s is not supported yet",
 	    value);
 	return -1;
@@ -248,6 +316,80 @@ apply_queue(struct cli *cli, enum cli_act act, const char *value)
 		cli->queue_id = value;
 		break;
 	}
+}
+
+/* -d adds one level; --debug=N sets it (msmtp knows only on and off). */
+static int
+apply_debug(struct parse *p, const char *value)
+{
+	long n;
+
+	if (value == NULL || *value == '\0') {
+		p->cli->debug++;
+		return 0;
+	}
+	if (util_parse_long(value, 0, 9, &n) < 0) {
+		failure_set(p->f, FAIL_USAGE, "--debug: level %s is not a "
+		    "number from 0 to 9", value);
+		return -1;
+	}
+	p->cli->debug = (int)n;
+	return 0;
+}
+
+/* The argument of ETRN goes on the wire: one word of printable ASCII. */
+static int
+rmqs_ok(struct parse *p, const char *value)
+{
+	const unsigned char *c = (const unsigned char *)value;
+
+	for (; *c > ' ' && *c < 0x7f; c++)
+		;
+	if (*c == '\0' && *value != '\0')
+		return 0;
+	failure_set(p->f, FAIL_USAGE, "--rmqs: the argument must be one "
+	    "word of printable ASCII (HOST, @DOMAIN or #QUEUE)");
+	return -1;
+}
+
+/* -P, -S, --rmqs, --configure: print something, send no message. */
+static int
+apply_info(struct parse *p, enum cli_act act, const char *value)
+{
+	struct cli *cli = p->cli;
+
+	if (act == ACT_RMQS && rmqs_ok(p, value) < 0)
+		return -1;
+	switch (act) {
+	case ACT_PRETEND:
+		cli->pretend = 1;
+		break;
+	case ACT_SERVERINFO:
+		cli->mode = CLI_MODE_SERVERINFO;
+		break;
+	case ACT_RMQS:
+	case ACT_CONFIGURE:
+		cli->mode = act == ACT_RMQS ? CLI_MODE_RMQS :
+		    CLI_MODE_CONFIGURE;
+		cli->mode_arg = value;
+		break;
+	default:
+		break;
+	}
+	return 0;
+}
+
+/*
+ * An optional argument left out: msmtp's rule is that where "on" is
+ * accepted, nothing means "on"; for the header modes nothing means
+ * "auto".  Both are the first word of the row's argument name.
+ */
+static const char *
+optional_value(const struct cli_opt *o, const char *value)
+{
+	if (o->arg != ARG_OPTIONAL || (value != NULL && *value != '\0'))
+		return value;
+	return strncmp(o->argname, "auto", 4) == 0 ? "auto" : "on";
 }
 
 /* Carry out one option; shown is its name as the user should read it. */
@@ -279,8 +421,7 @@ apply(struct parse *p, const struct cli_opt *o, const char *value,
 		cli->conf_file = value;
 		break;
 	case ACT_DEBUG:
-		cli->debug++;
-		break;
+		return apply_debug(p, value);
 	case ACT_VERSION:
 		cli->mode = CLI_MODE_VERSION;
 		break;
@@ -288,10 +429,10 @@ apply(struct parse *p, const struct cli_opt *o, const char *value,
 		cli->mode = CLI_MODE_HELP;
 		break;
 	case ACT_OVERRIDE:
-		/* msmtp's rule: where "on" is accepted, empty means "on". */
-		if (o->arg == ARG_OPTIONAL && (value == NULL || *value == '\0'))
-			value = "on";
-		add_override(cli, o->key, value);
+		add_override(cli, o->key, optional_value(o, value));
+		break;
+	case ACT_READ_FROM:
+		cli->read_envelope_from = 1;
 		break;
 	case ACT_BMODE:
 		return apply_bmode(p, value);
@@ -306,7 +447,7 @@ apply(struct parse *p, const struct cli_opt *o, const char *value,
 		apply_queue(cli, o->act, value);
 		break;
 	default:
-		break;
+		return apply_info(p, o->act, value);
 	}
 	return 0;
 }
@@ -525,4 +666,9 @@ cli_print_version(FILE *fp)
 	fprintf(fp, "GnuTLS %s\n", gnutls_check_version(NULL));
 	fprintf(fp, "GNU SASL %s\n", gsasl_check_version(NULL));
 	fprintf(fp, "libidn2 %s\n", idn2_check_version(NULL));
+#ifdef HAVE_LIBSECRET
+	fprintf(fp, "key ring: libsecret\n");
+#else
+	fprintf(fp, "key ring: none\n");
+#endif
 }

@@ -24,6 +24,10 @@ enum cli_mode {
 	CLI_MODE_LIST,			/* -bp, or invoked as mailq */
 	CLI_MODE_QUEUE_REMOVE,		/* --queue-remove ID */
 	CLI_MODE_QUEUE_RETRY,		/* --queue-retry ID */
+	CLI_MODE_SERVERINFO,		/* -S, --serverinfo */
+	CLI_MODE_RMQS,			/* --rmqs=ARG */
+	CLI_MODE_CONFIGURE,		/* --configure=ADDR */
+	CLI_MODE_BSMTP,			/* -bs: SMTP on stdin/stdout */
 	CLI_MODE_LAST
 };
 
@@ -37,6 +41,7 @@ struct cli {
 	enum cli_mode mode;
 	int read_recipients;		/* -t */
 	const char *from;		/* -f, --from, -r: envelope sender */
+	int read_envelope_from;		/* --read-envelope-from */
 	const char *full_name;		/* -F */
 	const char *account;		/* -a, --account */
 	const char *conf_file;		/* -C, --file */
@@ -44,6 +49,8 @@ struct cli {
 	const char *envid;		/* -V: DSN envelope id, or NULL */
 	int enqueue_only;		/* --enqueue, -odq */
 	const char *queue_id;		/* for --queue-remove/--queue-retry */
+	int pretend;			/* -P: print settings, send nothing */
+	const char *mode_arg;		/* --rmqs, --configure argument */
 	char **rcpts;			/* operands after the options */
 	size_t nrcpts;
 	struct cli_override *overrides;	/* --host=..., in argv order */

@@ -12,6 +12,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,31 +22,14 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "conf_int.h"
 
 #ifndef SYSCONFDIR
 #define SYSCONFDIR "/etc"
 #endif
 
-#define CK_SECRET	0x1	/* wiped on free, never shown */
-#define CK_REQUIRED	0x2	/* an empty argument is an error */
-#define CK_OFF		0x4	/* a number that may also be "off" */
-
-#define CONF_DURATION_MAX (366L * 86400)
-
-struct conf_key_def;
-typedef int conf_check_fn(const struct conf_key_def *, const char *,
-    char **, struct failure *);
-
-struct conf_key_def {
-	const char *name;
-	conf_check_fn *check;
-	int flags;
-	long min, max;		/* for check_number */
-};
-
 static conf_check_fn check_text, check_number, check_bool, check_auth,
-    check_path, check_queue, check_duration, check_retry, check_dsn_notify,
-    check_dsn_return;
+    check_path;
 
 /* One row per rc key; scripts extract the names to check the man page. */
 static const struct conf_key_def conf_keys[CONF_KEY_LAST] = {
@@ -56,6 +40,7 @@ static const struct conf_key_def conf_keys[CONF_KEY_LAST] = {
 	[CONF_PASSWORD] =	{ "password", check_text, CK_SECRET, 0, 0 },
 	[CONF_AUTH] =		{ "auth", check_auth, 0, 0, 0 },
 	[CONF_AUTH_WITHOUT_TLS] = { "auth_without_tls", check_bool, 0, 0, 0 },
+	[CONF_NTLMDOMAIN] =	{ "ntlmdomain", check_text, 0, 0, 0 },
 	[CONF_TLS] =		{ "tls", check_bool, 0, 0, 0 },
 	[CONF_TLS_STARTTLS] =	{ "tls_starttls", check_bool, 0, 0, 0 },
 	[CONF_TLS_TRUST_FILE] =	{ "tls_trust_file", check_path, 0, 0, 0 },
@@ -63,14 +48,18 @@ static const struct conf_key_def conf_keys[CONF_KEY_LAST] = {
 	[CONF_DOMAIN] =		{ "domain", check_text, 0, 0, 0 },
 	[CONF_TIMEOUT] =	{ "timeout", check_number, CK_OFF, 1, 86400 },
 	[CONF_LOGFILE] =	{ "logfile", check_path, 0, 0, 0 },
-	[CONF_QUEUE] =		{ "queue", check_queue, 0, 0, 0 },
+	[CONF_QUEUE] =		{ "queue", conf_check_queue, 0, 0, 0 },
 	[CONF_QUEUE_DIR] =	{ "queue_dir", check_path, CK_REQUIRED, 0, 0 },
-	[CONF_QUEUE_LIFETIME] =	{ "queue_lifetime", check_duration, 0, 1,
+	[CONF_QUEUE_LIFETIME] =	{ "queue_lifetime", conf_check_duration, 0, 1,
 	    CONF_DURATION_MAX },
-	[CONF_QUEUE_RETRY] =	{ "queue_retry", check_retry, 0, 0,
+	[CONF_QUEUE_RETRY] =	{ "queue_retry", conf_check_retry, 0, 0,
 	    CONF_DURATION_MAX },
-	[CONF_DSN_NOTIFY] =	{ "dsn_notify", check_dsn_notify, 0, 0, 0 },
-	[CONF_DSN_RETURN] =	{ "dsn_return", check_dsn_return, 0, 0, 0 },
+	[CONF_QUEUE_BOUNCE] =	{ "queue_bounce", check_bool, 0, 0, 0 },
+	[CONF_FAILOVER] =	{ "failover", check_text, 0, 0, 0 },
+	[CONF_DSN_NOTIFY] =	{ "dsn_notify", conf_check_dsn_notify, 0, 0,
+	    0 },
+	[CONF_DSN_RETURN] =	{ "dsn_return", conf_check_dsn_return, 0, 0,
+	    0 },
 	[CONF_TLS_FINGERPRINT] = { "tls_fingerprint", check_text, 0, 0, 0 },
 	[CONF_TLS_PUBKEY_PIN] =	{ "tls_pubkey_pin", check_text, 0, 0, 0 },
 	[CONF_TLS_CRL_FILE] =	{ "tls_crl_file", check_path, 0, 0, 0 },
@@ -83,6 +72,35 @@ static const struct conf_key_def conf_keys[CONF_KEY_LAST] = {
 	    0 },
 	[CONF_TLS_SESSION_CACHE] = { "tls_session_cache", check_bool, 0, 0,
 	    0 },
+	[CONF_ALLOW_FROM_OVERRIDE] = { "allow_from_override", check_bool, 0,
+	    0, 0 },
+	[CONF_SET_FROM_HEADER] = { "set_from_header", conf_check_from_mode, 0,
+	    0, 0 },
+	[CONF_SET_DATE_HEADER] = { "set_date_header", conf_check_auto_mode, 0,
+	    0, 0 },
+	[CONF_SET_MSGID_HEADER] = { "set_msgid_header", conf_check_auto_mode,
+	    0, 0, 0 },
+	[CONF_REMOVE_BCC_HEADERS] = { "remove_bcc_headers", check_bool, 0, 0,
+	    0 },
+	[CONF_UNDISCLOSED_RECIPIENTS] = { "undisclosed_recipients",
+	    check_bool, 0, 0, 0 },
+	[CONF_AUTO_FROM] =	{ "auto_from", check_bool, 0, 0, 0 },
+	[CONF_MAILDOMAIN] =	{ "maildomain", check_text, 0, 0, 0 },
+	[CONF_ALIASES] =	{ "aliases", check_path, 0, 0, 0 },
+	[CONF_TLS_MIN_DH_PRIME_BITS] = { "tls_min_dh_prime_bits",
+	    check_number, CK_EMPTY, 1, INT_MAX },
+	[CONF_PROTOCOL] =	{ "protocol", conf_check_protocol, 0, 0, 0 },
+	[CONF_PARTIAL_DELIVERY] = { "partial_delivery", check_bool, 0, 0, 0 },
+	[CONF_REQUIRETLS] =	{ "requiretls", check_bool, 0, 0, 0 },
+	[CONF_SOURCE_IP] =	{ "source_ip", check_text, 0, 0, 0 },
+	[CONF_SOCKET] =		{ "socket", check_path, 0, 0, 0 },
+	[CONF_PROXY_HOST] =	{ "proxy_host", check_text, 0, 0, 0 },
+	[CONF_PROXY_PORT] =	{ "proxy_port", check_number, CK_EMPTY, 1,
+	    65535 },
+	[CONF_PASSWORDEVAL] =	{ "passwordeval", check_text, 0, 0, 0 },
+	[CONF_LOGFILE_TIME_FORMAT] = { "logfile_time_format", check_text, 0,
+	    0, 0 },
+	[CONF_SYSLOG] =		{ "syslog", conf_check_syslog, 0, 0, 0 },
 };
 
 /* The SASL mechanisms "auth" accepts by name (compared ignoring case). */
@@ -103,6 +121,7 @@ struct parser {
 	enum conf_section section;	/* the account is the last one */
 	struct stat st;			/* of the open file */
 	struct failure *f;
+	int in_eval;			/* parsing what eval printed */
 };
 
 int
@@ -183,7 +202,8 @@ check_number(const struct conf_key_def *k, const char *value, char **out,
 	int off = (k->flags & CK_OFF) != 0;
 	long n;
 
-	if (off && strcmp(value, "off") == 0) {
+	if ((off && strcmp(value, "off") == 0) ||
+	    ((k->flags & CK_EMPTY) != 0 && *value == '\0')) {
 		*out = xstrdup(value);
 		return 0;
 	}
@@ -234,144 +254,6 @@ check_auth(const struct conf_key_def *k, const char *value, char **out,
 	    "%s: '%s' is not 'on', 'off' or a known SASL mechanism",
 	    k->name, value);
 	return -1;
-}
-
-static int
-check_queue(const struct conf_key_def *k, const char *value, char **out,
-    struct failure *f)
-{
-	if (strcmp(value, "off") == 0 || strcmp(value, "fallback") == 0 ||
-	    strcmp(value, "always") == 0) {
-		*out = xstrdup(value);
-		return 0;
-	}
-	failure_set(f, FAIL_CONFIG, "%s: '%s' is not 'off', 'fallback' or "
-	    "'always'", k->name, value);
-	return -1;
-}
-
-/*
- * msmtp's values: "off", "never", or a comma list (no blanks) of failure,
- * delay and success; kept in lower case, each condition at most once.
- */
-static int
-check_dsn_notify(const struct conf_key_def *k, const char *value,
-    char **out, struct failure *f)
-{
-	static const char *const conds[] = { "failure", "delay", "success" };
-	char *v = xstrdup(value), *p, *end;
-	unsigned seen = 0, bit;
-	size_t i;
-
-	for (p = v; *p != '\0'; p++)
-		*p = (char)tolower((unsigned char)*p);
-	if (strcmp(v, "off") == 0 || strcmp(v, "never") == 0) {
-		*out = v;
-		return 0;
-	}
-	for (p = v; p != NULL; p = end != NULL ? end + 1 : NULL) {
-		end = strchr(p, ',');
-		for (i = 0, bit = 0; i < UTIL_ARRAY_LEN(conds) && !bit; i++)
-			if (strlen(conds[i]) == (end ? (size_t)(end - p) :
-			    strlen(p)) && strncmp(p, conds[i],
-			    strlen(conds[i])) == 0)
-				bit = 1u << i;
-		if (bit == 0 || (seen & bit) != 0)
-			break;
-		seen |= bit;
-	}
-	if (p == NULL) {
-		*out = v;
-		return 0;
-	}
-	free(v);
-	failure_set(f, FAIL_CONFIG, "%s: '%s' is not 'off', 'never' or a "
-	    "list of failure, delay and success such as 'failure,delay'",
-	    k->name, value);
-	return -1;
-}
-
-/* "off", "headers" or "full"; sendmail's "hdrs" is taken for "headers". */
-static int
-check_dsn_return(const struct conf_key_def *k, const char *value,
-    char **out, struct failure *f)
-{
-	if (strcasecmp(value, "off") == 0 || strcasecmp(value, "full") == 0) {
-		*out = xstrdup(strcasecmp(value, "off") == 0 ? "off" : "full");
-		return 0;
-	}
-	if (strcasecmp(value, "headers") == 0 ||
-	    strcasecmp(value, "hdrs") == 0) {
-		*out = xstrdup("headers");
-		return 0;
-	}
-	failure_set(f, FAIL_CONFIG, "%s: '%s' is not 'off', 'headers' or "
-	    "'full'", k->name, value);
-	return -1;
-}
-
-/* "N" or "N" with a unit s, m, h or d, in [min, max] seconds. */
-static int
-parse_duration(const struct conf_key_def *k, const char *s, size_t len,
-    long *out)
-{
-	static const char units[] = "smhd";
-	static const long mult[] = { 1, 60, 3600, 86400 };
-	const char *u;
-	char num[24];
-	long n;
-	size_t i = 0;
-
-	if (len > 0 && (u = strchr(units, s[len - 1])) != NULL) {
-		i = (size_t)(u - units);
-		len--;
-	}
-	if (len == 0 || len >= sizeof(num))
-		return -1;
-	memcpy(num, s, len);
-	num[len] = '\0';
-	if (util_parse_long(num, 0, k->max, &n) == -1 ||
-	    n > k->max / mult[i])
-		return -1;
-	*out = n * mult[i];
-	return *out >= k->min ? 0 : -1;
-}
-
-static int
-check_duration(const struct conf_key_def *k, const char *value, char **out,
-    struct failure *f)
-{
-	long n;
-
-	if (parse_duration(k, value, strlen(value), &n) == -1) {
-		failure_set(f, FAIL_CONFIG, "%s: '%s' is not a duration such "
-		    "as 90s, 5m, 3h or 5d (at most %ld days)", k->name, value,
-		    k->max / 86400);
-		return -1;
-	}
-	*out = xasprintf("%ld", n);
-	return 0;
-}
-
-/* "FIRST,LONGEST": the first pause, doubled up to the longest. */
-static int
-check_retry(const struct conf_key_def *k, const char *value, char **out,
-    struct failure *f)
-{
-	const char *comma = strchr(value, ',');
-	long first, longest;
-
-	if (comma == NULL || parse_duration(k, value,
-	    (size_t)(comma - value), &first) == -1 ||
-	    parse_duration(k, comma + 1, strlen(comma + 1), &longest) == -1 ||
-	    longest < first) {
-		failure_set(f, FAIL_CONFIG, "%s: '%s' is not FIRST,LONGEST "
-		    "with two durations such as 5m,3h, the first not longer",
-		    k->name, value);
-		return -1;
-	}
-	*out = xasprintf("%ld,%ld", first, longest);
-	return 0;
 }
 
 /*
@@ -616,8 +498,19 @@ cmd_key(struct parser *p, const char *cmd, const char *arg)
 	enum conf_key key;
 	char *v;
 
-	if (conf_key_lookup(cmd, &key) == -1)
-		return parse_fail(p, "unknown command '%s'", cmd);
+	switch (conf_old_key(cmd, arg, &key, &arg, p->f)) {
+	case CONF_OLD_NONE:
+		if (conf_key_lookup(cmd, &key) == -1)
+			return parse_fail(p, "unknown command '%s'", cmd);
+		break;
+	case CONF_OLD_MAPPED:
+		break;
+	case CONF_OLD_IGNORED:
+		return 0;
+	default:
+		failure_prefix(p->f, "%s:%u", p->path, p->lineno);
+		return -1;
+	}
 	if (p->section == SECTION_NONE)
 		return parse_fail(p, "'%s' before any 'defaults' or "
 		    "'account' command", cmd);
@@ -625,7 +518,9 @@ cmd_key(struct parser *p, const char *cmd, const char *arg)
 		failure_prefix(p->f, "%s:%u", p->path, p->lineno);
 		return -1;
 	}
-	if (conf_key_is_secret(key) && *v != '\0' && check_secure(p) == -1) {
+	/* A secret printed by eval was never in the file itself. */
+	if (conf_key_is_secret(key) && *v != '\0' && !p->in_eval &&
+	    check_secure(p) == -1) {
 		value_free(key, v);
 		return -1;
 	}
@@ -635,6 +530,31 @@ cmd_key(struct parser *p, const char *cmd, const char *arg)
 	vals->v[key] = v;
 	vals->line[key] = p->lineno;
 	return 0;
+}
+
+static int parse_line(struct parser *, char *, size_t);
+
+/* msmtp's rule: the first line eval's command prints replaces the line. */
+static int
+cmd_eval(struct parser *p, const char *arg)
+{
+	char *line;
+	size_t len;
+	int r;
+
+	if (*arg == '\0')
+		return parse_fail(p, "eval: needs an argument");
+	if (conf_eval(arg, &line, p->f) == -1) {
+		failure_prefix(p->f, "%s:%u", p->path, p->lineno);
+		return -1;
+	}
+	len = strlen(line);
+	p->in_eval = 1;
+	r = parse_line(p, line, len);
+	p->in_eval = 0;
+	explicit_bzero(line, len);
+	free(line);
+	return r;
 }
 
 static int
@@ -647,6 +567,8 @@ parse_line(struct parser *p, char *line, size_t len)
 		return parse_fail(p, "line contains a NUL byte");
 	if ((r = split_line(p, line, &cmd, &arg)) <= 0)
 		return r;
+	if (strcmp(cmd, "eval") == 0 && !p->in_eval)
+		return cmd_eval(p, arg);
 	if (strcmp(cmd, "defaults") == 0)
 		return cmd_defaults(p, arg);
 	if (strcmp(cmd, "account") == 0)

@@ -9,7 +9,9 @@
  * its own values.  Values are normalised strings: booleans "on"/"off",
  * numbers in decimal, paths with "~" expanded, durations ("90s", "5m",
  * "3h", "5d") in decimal seconds, queue_retry as "FIRST,LONGEST".
- * Secret values are wiped by conf_free().
+ * Secret values are wiped by conf_free().  msmtp's old key names are
+ * mapped to the current keys, and "eval CMD" lines are replaced by the
+ * first line CMD prints (conf_keys.c) while the file is read.
  *
  * Errors: "FILE:LINE: problem" with FAIL_CONFIG; a missing file gives
  * FAIL_NOINPUT with errno ENOENT left in conf_errno so callers can treat
@@ -30,6 +32,7 @@ enum conf_key {
 	CONF_PASSWORD,
 	CONF_AUTH,
 	CONF_AUTH_WITHOUT_TLS,	/* postie's own: allow PLAIN/LOGIN in clear */
+	CONF_NTLMDOMAIN,	/* the NTLM domain */
 	CONF_TLS,
 	CONF_TLS_STARTTLS,
 	CONF_TLS_TRUST_FILE,
@@ -41,6 +44,8 @@ enum conf_key {
 	CONF_QUEUE_DIR,		/* postie's own: the queue directory */
 	CONF_QUEUE_LIFETIME,	/* postie's own: seconds before giving up */
 	CONF_QUEUE_RETRY,	/* postie's own: "FIRST,LONGEST" seconds */
+	CONF_QUEUE_BOUNCE,	/* postie's own: notify the sender on failure */
+	CONF_FAILOVER,		/* postie's own: accounts tried next */
 	CONF_TLS_FINGERPRINT,
 	CONF_TLS_PUBKEY_PIN,	/* postie's own: sha256//BASE64[;...] */
 	CONF_TLS_CRL_FILE,
@@ -52,6 +57,26 @@ enum conf_key {
 	CONF_TLS_SESSION_CACHE,	/* postie's own: resume across runs */
 	CONF_DSN_NOTIFY,	/* "off", "never" or "failure,delay,success" */
 	CONF_DSN_RETURN,	/* "off", "headers" or "full" */
+	CONF_ALLOW_FROM_OVERRIDE,	/* -f may replace "from" */
+	CONF_SET_FROM_HEADER,	/* "auto", "on" or "off" */
+	CONF_SET_DATE_HEADER,	/* "auto" or "off" */
+	CONF_SET_MSGID_HEADER,	/* "auto" or "off" */
+	CONF_REMOVE_BCC_HEADERS,
+	CONF_UNDISCLOSED_RECIPIENTS,
+	CONF_AUTO_FROM,		/* obsolete: from = USER@maildomain */
+	CONF_MAILDOMAIN,
+	CONF_ALIASES,		/* aliases file for local recipients */
+	CONF_TLS_MIN_DH_PRIME_BITS,	/* accepted; GnuTLS decides */
+	CONF_PROTOCOL,		/* "smtp" or "lmtp" */
+	CONF_PARTIAL_DELIVERY,	/* postie's own: skip refused recipients */
+	CONF_REQUIRETLS,	/* postie's own: MAIL FROM ... REQUIRETLS */
+	CONF_SOURCE_IP,		/* bind to this address before connecting */
+	CONF_SOCKET,		/* a unix socket instead of host and port */
+	CONF_PROXY_HOST,	/* SOCKS5 proxy */
+	CONF_PROXY_PORT,
+	CONF_PASSWORDEVAL,	/* command printing the password */
+	CONF_LOGFILE_TIME_FORMAT,	/* strftime format of the stamp */
+	CONF_SYSLOG,		/* "off", "on" or a facility LOG_... */
 	CONF_KEY_LAST
 };
 

@@ -4,7 +4,8 @@
  * Contract: envelope_build() decides MAIL FROM (-f, else the account's
  * from; neither is FAIL_CONFIG as in msmtp) and the RCPT list (command
  * line plus -t recipients, de-duplicated with the domain compared
- * case-insensitively and the local part exactly, in first-seen order),
+ * case-insensitively and the local part exactly, in first-seen order,
+ * local ones then replaced through the aliases table the caller loaded),
  * and refuses any address holding CR, LF, NUL or other control bytes or
  * unbalanced "<>" (FAIL_USAGE for command-line input, FAIL_DATA for header
  * input).  No recipients: FAIL_USAGE.  It works on values only.
@@ -15,6 +16,7 @@
 #include <stddef.h>
 
 #include "account.h"
+#include "aliases.h"
 #include "message.h"
 #include "util.h"
 
@@ -49,6 +51,7 @@ struct envelope_request {
 	char *const *rcpts;		/* operands */
 	size_t nrcpts;
 	const char *envid;		/* -V, or NULL */
+	const struct aliases *aliases;	/* the account's, or NULL */
 };
 
 int envelope_build(const struct account *acct,
@@ -58,8 +61,10 @@ void envelope_free(struct envelope *env);
 
 /*
  * The queue file form: "key: value" lines, versioned by its first line
- * ("version: 1") and closed by a line "end", so that a truncated file is
- * recognised.  One "rcpt: todo|done ADDR" line per recipient.  Free text
+ * ("version: 2"; version 1 files, without the DSN keys, still parse) and
+ * closed by a line "end", so that a truncated file is recognised.  One
+ * "rcpt: todo|done ADDR" line per recipient; "dsn-notify", "dsn-return"
+ * and "envid" when set.  Free text
  * (account, msgid, last error) is made one line on the way out.
  * envelope_serialize() returns a new NUL-terminated string.
  */

@@ -243,6 +243,28 @@ iobuf_take_line(struct iobuf *io, char *nl, size_t max, const char **line,
 }
 
 int
+iobuf_read_exact(struct iobuf *io, void *buf, size_t len,
+    struct failure *f)
+{
+	long long deadline = iobuf_op_deadline(io);
+	size_t have = io->in_len - io->in_off, n = have < len ? have : len;
+	char *p = buf;
+	ssize_t r;
+
+	if (n > 0) {
+		memcpy(p, io->in + io->in_off, n);
+		io->in_off += n;
+	}
+	while (n < len) {
+		r = iobuf_read_some(io, p + n, len - n, deadline, f);
+		if (r < 0)
+			return -1;
+		n += (size_t)r;
+	}
+	return 0;
+}
+
+int
 iobuf_read_line(struct iobuf *io, size_t max, const char **line,
     size_t *len, struct failure *f)
 {

@@ -58,6 +58,14 @@ size_t iobuf_input_pending(const struct iobuf *io);
 int iobuf_read_line(struct iobuf *io, size_t max, const char **line,
     size_t *len, struct failure *f);
 
+/*
+ * Read exactly len bytes (binary, e.g. a SOCKS reply).  Never asks the
+ * transport for more than is missing, so whatever follows stays unread
+ * for the next owner of the fd.
+ */
+int iobuf_read_exact(struct iobuf *io, void *buf, size_t len,
+    struct failure *f);
+
 /* Queue bytes; written when the buffer fills or on iobuf_flush(). */
 int iobuf_write(struct iobuf *io, const void *buf, size_t len,
     struct failure *f);

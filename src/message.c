@@ -145,10 +145,14 @@ spool_put(struct spool *sp, const char *s, size_t n, struct failure *f)
 static int
 add_missing(struct reader *r, struct buf *b, struct failure *f)
 {
+	const struct message_options *o = r->opt;
 	struct message_add a = {
-		.from = !r->has_from && r->opt->from_addr != NULL,
-		.date = !r->has_date,
-		.msgid = !r->has_msgid,
+		.from = o->from_addr != NULL &&
+		    (o->set_from == MESSAGE_HDR_ON ||
+		    (o->set_from == MESSAGE_HDR_AUTO && !r->has_from)),
+		.undisclosed = o->undisclosed,
+		.date = o->set_date == MESSAGE_HDR_AUTO && !r->has_date,
+		.msgid = o->set_msgid == MESSAGE_HDR_AUTO && !r->has_msgid,
 		.from_addr = r->opt->from_addr,
 		.full_name = r->opt->full_name,
 		.msgid_domain = r->opt->msgid_domain,
@@ -278,6 +282,24 @@ take_rcpts(struct reader *r)
 	rlist_clear(&r->resent);
 }
 
+/*
+ * Blind copies stay blind, whether sent or resent, unless kept on
+ * purpose; undisclosed_recipients drops To, Cc and Bcc; a From that is
+ * replaced goes wherever it stood.
+ */
+static int
+field_dropped(const struct message_options *o, const struct hdr_field *fld)
+{
+	if (o->undisclosed && (hdr_name_is(fld, "To") ||
+	    hdr_name_is(fld, "Cc") || hdr_name_is(fld, "Bcc")))
+		return 1;
+	if (!o->keep_bcc && (hdr_name_is(fld, "Bcc") ||
+	    hdr_name_is(fld, "Resent-Bcc")))
+		return 1;
+	return o->set_from == MESSAGE_HDR_ON && o->from_addr != NULL &&
+	    hdr_name_is(fld, "From");
+}
+
 static int
 head_field(struct reader *r, const struct hdr_field *fld, struct failure *f)
 {
@@ -285,8 +307,7 @@ head_field(struct reader *r, const struct hdr_field *fld, struct failure *f)
 
 	if (note_rcpts(r, fld, f) == -1)
 		return -1;
-	/* Blind copies stay blind, whether sent or resent. */
-	if (hdr_name_is(fld, "Bcc") || hdr_name_is(fld, "Resent-Bcc"))
+	if (field_dropped(r->opt, fld))
 		return 0;
 	if (hdr_name_is(fld, "From")) {
 		r->has_from = 1;
@@ -366,6 +387,23 @@ head_event(struct reader *r, enum hdr_event ev, int ended, const char *line,
 	return head_end(r, NULL, 0, f);
 }
 
+/* Name the field (or a continuation line) that holds a lone CR. */
+static int
+refuse_lone_cr(const char *line, size_t len, struct failure *f)
+{
+	size_t name = strcspn(line, ":\r");
+
+	if (name == 0 || name >= len || line[name] != ':' || name > 64 ||
+	    line[0] == ' ' || line[0] == '\t')
+		failure_set(f, FAIL_DATA, "message header: a continuation "
+		    "line holds a carriage return that does not end it");
+	else
+		failure_set(f, FAIL_DATA, "message header: %.*s: holds a "
+		    "carriage return that does not end the line", (int)name,
+		    line);
+	return -1;
+}
+
 static int
 head_line(struct reader *r, struct failure *f)
 {
@@ -379,11 +417,8 @@ head_line(struct reader *r, struct failure *f)
 	 * "\r.\r\n" as the end of the data (SMTP smuggling), and no
 	 * header can hold one legitimately.
 	 */
-	if (len > 0 && memchr(r->line.p, '\r', len) != NULL) {
-		failure_set(f, FAIL_DATA, "message header: a line holds a "
-		    "carriage return that does not end it");
-		return -1;
-	}
+	if (len > 0 && memchr(r->line.p, '\r', len) != NULL)
+		return refuse_lone_cr(r->line.p, len, f);
 	ev = hdr_scanner_push(r->sc, r->line.p, len, f);
 	r->line.len = 0;
 	return head_event(r, ev, len == 0 ||

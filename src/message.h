@@ -6,7 +6,8 @@
  * behind on any exit path).  Line endings become CRLF; a lone "." line is
  * ordinary data (dot-stuffing happens when sending).  The header section
  * (at most MESSAGE_HEADER_MAX bytes) is scanned with hdr.c: Bcc is
- * removed, From/Date/Message-ID are added when missing, and the facts
+ * removed, From/Date/Message-ID are added when missing (each as the
+ * options say, msmtp's header rules), and the facts
  * below are collected.  The spool then holds exactly the bytes to send.
  * Errors: FAIL_DATA (malformed header, too large), FAIL_IO (stdin or
  * spool), FAIL_CANTCREAT (no spool file).
@@ -21,11 +22,22 @@
 
 #define MESSAGE_HEADER_MAX (1024 * 1024)
 
+/* When to write From, Date and Message-ID (msmtp's set_*_header). */
+enum message_hdr {
+	MESSAGE_HDR_AUTO,	/* add when missing (the zero default) */
+	MESSAGE_HDR_OFF,	/* never add */
+	MESSAGE_HDR_ON,		/* From only: replace any From */
+	MESSAGE_HDR_LAST
+};
+
 struct message_options {
 	int read_recipients;		/* -t: collect To/Cc/Bcc */
 	const char *from_addr;		/* for an added From:, or NULL */
 	const char *full_name;		/* -F, or NULL */
 	const char *msgid_domain;	/* right side of an added Message-ID */
+	enum message_hdr set_from, set_date, set_msgid;
+	int keep_bcc;			/* remove_bcc_headers off */
+	int undisclosed;		/* To, Cc, Bcc: undisclosed */
 	const char *tmpdir;		/* spool dir; NULL: $TMPDIR, /tmp */
 	off_t max_size;			/* 0: unlimited */
 };

@@ -2,7 +2,7 @@
  * message_add.c - format the From, Date and Message-ID fields that
  * message.c puts in front of a header lacking them.
  *
- * The order is msmtp's (From, Date, Message-ID), so that a message sent
+ * The order is msmtp's (From, To, Date, Message-ID), so that a message sent
  * through either program looks the same.  An added From is folded near
  * 78 columns because a long -F name must not make an overlong line.
  */
@@ -154,6 +154,8 @@ message_add_fields(const struct message_add *a, char **out, char **msgid,
 	out_add(&b, "", 0);
 	if (a->from && add_from(a, &b, f) == -1)
 		goto fail;
+	if (a->undisclosed)
+		out_add(&b, "To: undisclosed-recipients:;\r\n", 30);
 	if (a->date)
 		add_date(&b, now);
 	if (a->msgid && add_msgid(a, &b, now, msgid, f) == -1)

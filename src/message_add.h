@@ -2,7 +2,7 @@
  * message_add.h - the header fields postie adds when a message lacks them.
  *
  * Contract: message_add_fields() formats the wanted fields in msmtp's
- * order (From, Date, Message-ID), each ending in CRLF, into a new
+ * order (From, To, Date, Message-ID), each ending in CRLF, into a new
  * string.  It never reads input or touches the spool; it is a helper of
  * message.c only.  Errors: FAIL_DATA (a From address or Message-ID
  * domain holding control characters), FAIL_OS (no random bytes).
@@ -14,6 +14,7 @@
 
 struct message_add {
 	int from, date, msgid;		/* which fields to add */
+	int undisclosed;		/* "To: undisclosed-recipients:;" */
 	const char *from_addr;		/* required when from is set */
 	const char *full_name;		/* -F, or NULL */
 	const char *msgid_domain;	/* NULL: "localhost" */

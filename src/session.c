@@ -38,6 +38,8 @@ struct session {
 	char *from_ascii;		/* A-label forms for a server */
 	char **rcpts_ascii;		/* without SMTPUTF8 */
 	char *downgrade_error;		/* why there are none, or NULL */
+	struct smtp_config cfg;		/* the current message's */
+	int keep_open;			/* several messages (session_new) */
 };
 
 /*
@@ -129,6 +131,7 @@ session_read(struct session *s)
 		smtp_on_io_error(s->smtp, &f);
 		return;
 	}
+	net_quickack(s->fd);
 	while (st == REPLY_MORE) {
 		if (iobuf_read_line(s->io, REPLY_LINE_MAX, &line, &len,
 		    &f) < 0) {
@@ -187,6 +190,7 @@ session_auth_begin(struct session *s, const char *offered)
 	opt.tls_active = s->tls != NULL;
 	opt.allow_clear = s->acct->auth_without_tls;
 	opt.port = s->acct->port;
+	opt.ntlm_domain = s->acct->ntlm_domain;
 	if (s->tls != NULL && tls_channel_binding(s->tls, &opt.cb_type,
 	    &cb) == 0)
 		opt.cb_data = cb;
@@ -354,12 +358,34 @@ session_fill_config(struct smtp_config *cfg, struct session *s,
 	cfg->dsn_notify = env->dsn_notify;
 	cfg->dsn_return = env->dsn_return;
 	cfg->envid = env->envid;
+	cfg->partial = s->acct->partial_delivery;
+	cfg->lmtp = s->acct->lmtp;
+	cfg->requiretls = s->acct->requiretls;
 	cfg->utf8 = env->smtputf8 || session_header_8bit(s->msg);
 	if (env->smtputf8) {
 		session_ascii_addrs(s, env);
 		cfg->from_ascii = s->from_ascii;
 		cfg->rcpts_ascii = s->downgrade_error ? NULL : s->rcpts_ascii;
 		cfg->downgrade_error = s->downgrade_error;
+	}
+}
+
+/* Which recipients took the message; each refusal on a line of its own. */
+static void
+session_report_rcpts(struct session *s, struct session_report *rep)
+{
+	const char *err;
+	size_t i, n = s->cfg.nrcpts;
+
+	if (s->smtp == NULL || n == 0)
+		return;
+	rep->accepted = xcalloc(n, 1);
+	rep->naccepted = n;
+	for (i = 0; i < n; i++) {
+		rep->accepted[i] = (unsigned char)smtp_rcpt_accepted(s->smtp,
+		    i);
+		if ((err = smtp_rcpt_error(s->smtp, i)) != NULL)
+			log_error("%s: %s", s->acct->host, err);
 	}
 }
 
@@ -381,6 +407,7 @@ session_report(struct session *s, struct session_report *rep, int rc)
 	if (rc < 0 && rep->fail.cls == FAIL_NONE)
 		failure_set(&rep->fail, FAIL_SOFTWARE, "session failed "
 		    "without a reason");
+	session_report_rcpts(s, rep);
 }
 
 static void
@@ -405,38 +432,163 @@ session_close(struct session *s)
 	free(s->downgrade_error);
 }
 
+/* Connect; -1 with s->fd < 0 when no connection was made at all. */
+static int
+session_connect(struct session *s, struct failure *f)
+{
+	struct net_target t = { s->acct->host_ascii, s->acct->port,
+		s->acct->source_ip, s->acct->socket_path, s->acct->proxy_host,
+		s->acct->proxy_port, session_timeout_ms(s) };
+
+	s->fd = net_connect(&t, f);
+	if (s->fd < 0)
+		return -1;
+	iobuf_fd_transport(&s->plain, s->fd);
+	s->io = iobuf_new(&s->plain, session_timeout_ms(s));
+	s->rd = reply_reader_new();
+	if (s->acct->tls && !s->acct->tls_starttls &&
+	    session_tls_handshake(s, f) < 0)
+		return -1;
+	return 0;
+}
+
+/* Forget the connection (and the last message's addresses). */
+static void
+session_drop(struct session *s)
+{
+	const struct account *acct = s->acct;
+	int keep_open = s->keep_open;
+
+	session_close(s);
+	memset(s, 0, sizeof(*s));
+	s->acct = acct;
+	s->keep_open = keep_open;
+	s->fd = -1;
+}
+
+/* The addresses session_ascii_addrs() made for the last message. */
+static void
+session_addrs_clear(struct session *s)
+{
+	size_t i;
+
+	free(s->from_ascii);
+	for (i = 0; s->rcpts_ascii != NULL && s->rcpts_ascii[i] != NULL; i++)
+		free(s->rcpts_ascii[i]);
+	free(s->rcpts_ascii);
+	free(s->downgrade_error);
+	s->from_ascii = s->downgrade_error = NULL;
+	s->rcpts_ascii = NULL;
+}
+
+/* One message over the open connection, or over a new one. */
+static int
+session_message(struct session *s, const struct envelope *env,
+    const struct message *msg, struct session_report *rep)
+{
+	int rc = -1;
+
+	memset(rep, 0, sizeof(*rep));
+	if (s->smtp != NULL && !smtp_reusable(s->smtp))
+		session_drop(s);
+	if (s->smtp == NULL && s->fd < 0 &&
+	    session_connect(s, &rep->fail) < 0 && s->fd < 0)
+		return -1;
+	if (rep->fail.cls != FAIL_NONE)
+		goto out;
+	session_addrs_clear(s);
+	s->msg = msg;
+	session_fill_config(&s->cfg, s, env);
+	s->cfg.keep_open = s->keep_open;
+	/* The overall limit is per message, not per connection. */
+	iobuf_set_deadline(s->io, util_now_ms() +
+	    (long long)SESSION_DEADLINE_STEPS * session_timeout_ms(s));
+	if (s->smtp == NULL)
+		s->smtp = smtp_new(&s->cfg);
+	else
+		smtp_next_message(s->smtp, &s->cfg);
+	rc = session_run(s, &rep->fail);
+out:
+	/* Name the server once, unless the text already does. */
+	if (rc < 0 && strstr(rep->fail.text, s->acct->host) == NULL)
+		failure_prefix(&rep->fail, "%s", s->acct->host);
+	session_report(s, rep, rc);
+	return rc;
+}
+
 int
 session_deliver(const struct account *acct, const struct envelope *env,
     const struct message *msg, struct session_report *rep)
 {
 	struct session s;
-	struct smtp_config cfg;
-	int rc = -1;
+	int rc;
 
-	memset(rep, 0, sizeof(*rep));
 	memset(&s, 0, sizeof(s));
 	s.acct = acct;
-	s.msg = msg;
-	s.fd = net_connect(acct->host_ascii, acct->port,
-	    session_timeout_ms(&s), &rep->fail);
-	if (s.fd < 0)
-		return -1;
-	iobuf_fd_transport(&s.plain, s.fd);
-	s.io = iobuf_new(&s.plain, session_timeout_ms(&s));
-	iobuf_set_deadline(s.io, util_now_ms() +
-	    (long long)SESSION_DEADLINE_STEPS * session_timeout_ms(&s));
-	s.rd = reply_reader_new();
-	if (acct->tls && !acct->tls_starttls &&
-	    session_tls_handshake(&s, &rep->fail) < 0)
-		goto out;
-	session_fill_config(&cfg, &s, env);
-	s.smtp = smtp_new(&cfg);
-	rc = session_run(&s, &rep->fail);
-out:
-	/* Name the server once, unless the text already does. */
-	if (rc < 0 && strstr(rep->fail.text, acct->host) == NULL)
-		failure_prefix(&rep->fail, "%s", acct->host);
-	session_report(&s, rep, rc);
+	s.fd = -1;
+	rc = session_message(&s, env, msg, rep);
+	session_close(&s);
+	return rc;
+}
+
+struct session *
+session_new(const struct account *acct)
+{
+	struct session *s = xcalloc(1, sizeof(*s));
+
+	s->acct = acct;
+	s->fd = -1;
+	s->keep_open = 1;
+	return s;
+}
+
+int
+session_send_message(struct session *s, const struct envelope *env,
+    const struct message *msg, struct session_report *rep)
+{
+	int rc = session_message(s, env, msg, rep);
+
+	if (rc < 0 && (s->smtp == NULL || !smtp_reusable(s->smtp)))
+		session_drop(s);
+	return rc;
+}
+
+void
+session_free(struct session *s)
+{
+	struct failure f;
+
+	if (s == NULL)
+		return;
+	if (s->smtp != NULL && smtp_reusable(s->smtp)) {
+		/* Its 221 is not worth a wait, as after a single message. */
+		log_proto(LOG_DIR_OUT, "QUIT", 4, LOG_SHOW_ALL);
+		if (iobuf_write(s->io, "QUIT\r\n", 6, &f) == 0)
+			(void)iobuf_flush(s->io, &f);
+	}
+	session_close(s);
+	free(s);
+}
+
+int
+session_dialogue(const struct account *acct, const struct smtp_config *cfg,
+    session_done_fn *done, void *arg, struct failure *f)
+{
+	struct session s;
+	int rc = -1;
+
+	memset(&s, 0, sizeof(s));
+	s.acct = acct;
+	s.fd = -1;
+	if (session_connect(&s, f) == 0) {
+		s.cfg = *cfg;
+		s.cfg.tls_active = s.tls != NULL;
+		iobuf_set_deadline(s.io, util_now_ms() +
+		    (long long)SESSION_DEADLINE_STEPS * session_timeout_ms(&s));
+		s.smtp = smtp_new(&s.cfg);
+		rc = session_run(&s, f);
+	}
+	done(arg, s.smtp, s.tls);
 	session_close(&s);
 	return rc;
 }
@@ -448,5 +600,6 @@ session_report_clear(struct session_report *rep)
 		return;
 	free(rep->last_reply);
 	free(rep->tls_summary);
+	free(rep->accepted);
 	memset(rep, 0, sizeof(*rep));
 }

@@ -24,6 +24,10 @@ smtp_set_state(struct smtp *s, enum smtp_state st)
 {
 	if (s->state == st)
 		return;
+	/* -d 2: every transition by name, to follow a pipelined dialogue. */
+	if (log_debug_level() >= 2)
+		log_debug("smtp: %s -> %s", smtp_states[s->state].name,
+		    smtp_states[st].name);
 	s->prev = s->state;
 	s->state = st;
 }
@@ -81,8 +85,8 @@ act_clear(struct smtp *s)
 	s->tail = NULL;
 }
 
-static void
-expect_push(struct smtp *s, enum smtp_state st, size_t rcpt)
+void
+smtp_expect_push(struct smtp *s, enum smtp_state st, size_t rcpt)
 {
 	if (s->exp_len == s->exp_cap) {
 		s->exp_cap = s->exp_cap ? s->exp_cap * 2 : 8;
@@ -204,7 +208,7 @@ smtp_cmd(struct smtp *s, enum smtp_state st, size_t rcpt, char *line,
 		return;
 	}
 	smtp_act_push(s, SMTP_ACT_SEND, line, hide_from);
-	expect_push(s, st, rcpt);
+	smtp_expect_push(s, st, rcpt);
 }
 
 void
@@ -225,6 +229,24 @@ smtp_wait_driver(struct smtp *s, enum smtp_state st, enum smtp_action_type type,
 
 
 /*
+ * A refusal in the transaction (or a local reason not to start one)
+ * leaves the connection usable; 421, broken protocol or a failure before
+ * MAIL does not.
+ */
+static int
+fail_reusable(const struct smtp *s)
+{
+	const struct failure *f = &s->fail;
+
+	if (!s->tx_begun || f->cls == FAIL_PROTOCOL ||
+	    f->cls == FAIL_SOFTWARE || f->smtp_code == 421)
+		return 0;
+	if (f->smtp_code == 0)
+		return f->cls == FAIL_DATA || f->cls == FAIL_NOCAP;
+	return f->cls == FAIL_SMTP && f->smtp_code >= 400;
+}
+
+/*
  * After each event: once a failure has no reply left to wait for, RSET an
  * open transaction (RFC 5321 4.1.1.5), then QUIT.
  */
@@ -241,7 +263,8 @@ smtp_settle(struct smtp *s)
 		smtp_cmd_read(s, SMTP_S_RSET, xstrdup("RSET"));
 		smtp_set_state(s, SMTP_S_RSET);
 	} else if (s->failed) {
-		smtp_fail_now(s, 1);
+		s->reusable = s->cfg->keep_open && fail_reusable(s);
+		smtp_fail_now(s, !s->reusable);
 	} else {
 		s->exp_head = s->exp_len = 0;
 	}
@@ -276,7 +299,8 @@ smtp_new(const struct smtp_config *cfg)
 	s->wait = SMTP_ACT_LAST;
 	s->tls_active = cfg->tls_active;
 	s->rcpt_codes = xcalloc(cfg->nrcpts ? cfg->nrcpts : 1, sizeof(int));
-	expect_push(s, SMTP_S_GREETING, 0);
+	smtp_rcpt_init(s);
+	smtp_expect_push(s, SMTP_S_GREETING, 0);
 	smtp_queue_reads(s);
 	return s;
 }
@@ -290,8 +314,11 @@ smtp_free(struct smtp *s)
 	act_free(s->cur);
 	free(s->exp);
 	smtp_ext_caps_reset(&s->caps);
+	smtp_ext_caps_reset(&s->caps_plain);
+	reply_free(s->greeting);
 	reply_free(s->last);
 	free(s->rcpt_codes);
+	smtp_rcpt_free(s);
 	free(s);
 }
 
@@ -351,11 +378,15 @@ smtp_on_tls(struct smtp *s, int ok, const struct failure *f)
 		smtp_on_io_error(s, f);
 		return;
 	}
-	/* RFC 3207: forget everything learnt before TLS. */
-	smtp_ext_caps_reset(&s->caps);
+	/* RFC 3207: forget everything learnt before TLS (kept apart only
+	 * for --serverinfo, which shows both). */
+	smtp_ext_caps_reset(&s->caps_plain);
+	s->caps_plain = s->caps;
+	s->have_plain = 1;
+	memset(&s->caps, 0, sizeof(s->caps));
 	s->tls_active = 1;
-	smtp_cmd_read(s, SMTP_S_EHLO, xasprintf("EHLO %s",
-	    s->cfg->helo_domain));
+	smtp_cmd_read(s, SMTP_S_EHLO, xasprintf("%s %s",
+	    s->cfg->lmtp ? "LHLO" : "EHLO", s->cfg->helo_domain));
 	smtp_settle(s);
 }
 
@@ -404,7 +435,7 @@ smtp_on_body_sent(struct smtp *s)
 		return;
 	/* BDAT's reply is already expected; DATA's comes after the dot. */
 	if (!chunk) {
-		expect_push(s, SMTP_S_DOT, 0);
+		smtp_expect_push(s, SMTP_S_DOT, 0);
 		smtp_queue_reads(s);
 	}
 	smtp_settle(s);
@@ -433,6 +464,18 @@ smtp_caps(const struct smtp *s)
 	return &s->caps;
 }
 
+const struct smtp_caps *
+smtp_caps_before_tls(const struct smtp *s)
+{
+	return s->have_plain ? &s->caps_plain : NULL;
+}
+
+const struct reply *
+smtp_greeting(const struct smtp *s)
+{
+	return s->greeting;
+}
+
 const struct failure *
 smtp_failure(const struct smtp *s)
 {
@@ -443,6 +486,46 @@ const struct reply *
 smtp_last_reply(const struct smtp *s)
 {
 	return s->last;
+}
+
+int
+smtp_reusable(const struct smtp *s)
+{
+	return s->cfg->keep_open && s->head == NULL && (s->state ==
+	    SMTP_S_DONE || (s->state == SMTP_S_FAIL && s->reusable));
+}
+
+void
+smtp_next_message(struct smtp *s, const struct smtp_config *cfg)
+{
+	int ok = smtp_reusable(s);
+	/* After an aborted transaction RSET was said already. */
+	int rset = !s->rset_sent;
+
+	act_clear(s);
+	s->cfg = cfg;
+	s->failed = s->reusable = s->in_tx = s->rset_sent = 0;
+	failure_clear(&s->fail);
+	reply_free(s->last);
+	s->last = NULL;
+	free(s->rcpt_codes);
+	s->rcpt_codes = xcalloc(cfg->nrcpts ? cfg->nrcpts : 1, sizeof(int));
+	smtp_rcpt_init(s);
+	s->exp_head = s->exp_len = s->unread = 0;
+	s->wait = SMTP_ACT_LAST;
+	if (!ok) {
+		smtp_fail_record(s, FAIL_SOFTWARE, STAGE_NONE, NULL, "the "
+		    "connection cannot carry another message");
+		smtp_fail_now(s, 0);
+		return;
+	}
+	smtp_set_state(s, SMTP_S_NEXT);
+	if (rset)
+		smtp_cmd(s, SMTP_S_NEXT, 0, xstrdup("RSET"), LOG_SHOW_ALL);
+	if (s->caps.pipelining || !rset)
+		smtp_proceed(s);
+	smtp_queue_reads(s);
+	smtp_settle(s);
 }
 
 int

@@ -18,10 +18,15 @@
  *   SMTP_ACT_CHUNK      send exactly cfg->size bytes of the message as
  *                       they are (after "BDAT n LAST"), nothing else,
  *                       then smtp_on_body_sent()
- *   SMTP_ACT_DONE       the message was accepted; QUIT is queued, the
- *                       driver sends it and need not wait for 221
+ *   SMTP_ACT_DONE       the message was accepted (or, without one,
+ *                       cfg->probe or cfg->etrn got what it asked
+ *                       for); QUIT is queued, the driver sends it and
+ *                       need not wait for 221
  *   SMTP_ACT_FAIL       smtp_failure() says why; anything queued
- *                       (QUIT, RSET) is still to be sent
+ *                       (QUIT, RSET) is still to be sent.  Some
+ *                       recipients may have taken the message all the
+ *                       same (partial delivery, LMTP):
+ *                       smtp_rcpt_accepted() tells which
  *
  * With PIPELINING, MAIL FROM, every RCPT TO and (for a single recipient)
  * DATA, or BDAT with the message under CHUNKING, are queued together and
@@ -30,10 +35,20 @@
  * abort before the server takes the message.  An aborted transaction is
  * ended with RSET before QUIT.
  *
+ * Partial delivery (cfg->partial): a refused recipient is recorded
+ * (smtp_rcpt_error()) and the others still get the message, so DATA or
+ * BDAT goes in the same flight as the RCPTs.  It fails only when no
+ * recipient is left; otherwise, after the message was accepted, the
+ * engine ends with FAIL naming the refusals, the worst of them (5xx over
+ * 4xx) deciding the class.  LMTP (cfg->lmtp, RFC 2033): LHLO instead of
+ * EHLO, and after the message one reply per accepted recipient, each
+ * refusal recorded the same way whatever cfg->partial says.
+ *
  * Extensions are used only when EHLO offered them: SIZE, BODY=8BITMIME,
  * SMTPUTF8 (when cfg->utf8; otherwise the ASCII address forms, or
  * FAIL_DATA with cfg->downgrade_error), DSN (FAIL_NOCAP when asked for
- * and not offered), CHUNKING.
+ * and not offered), CHUNKING, REQUIRETLS (RFC 8689, when cfg->requiretls:
+ * FAIL_NOCAP unless offered over TLS).
  *
  * Redaction: act.hide_from is the offset in act.text from which the
  * trace must hide the line (LOG_SHOW_ALL when nothing is secret), and
@@ -91,6 +106,17 @@ struct smtp_config {
 	const char *dsn_notify;		/* NOTIFY= value, or NULL */
 	const char *dsn_return;		/* RET= value, or NULL */
 	const char *envid;		/* ENVID (sent as xtext), or NULL */
+	int partial;			/* deliver to those who accept */
+	int lmtp;			/* LMTP instead of SMTP */
+	int requiretls;			/* MAIL FROM ... REQUIRETLS */
+	/* No transaction: probe ends after the last EHLO, before AUTH
+	 * (--serverinfo); etrn, after AUTH, asks the server to flush its
+	 * queue for that host, @domain or #queue (--rmqs, RFC 1985). */
+	int probe;
+	const char *etrn;
+	/* Leave the connection open after the transaction (no QUIT), for
+	 * smtp_next_message(); the driver says QUIT when it is done. */
+	int keep_open;
 };
 
 struct smtp;
@@ -125,12 +151,39 @@ void smtp_on_io_error(struct smtp *s, const struct failure *f);
 size_t smtp_reply_hide_from(const struct smtp *s);
 
 const struct smtp_caps *smtp_caps(const struct smtp *s);
+/* What EHLO offered before STARTTLS, or NULL when there was none. */
+const struct smtp_caps *smtp_caps_before_tls(const struct smtp *s);
+/* The server's greeting once it came, else NULL. */
+const struct reply *smtp_greeting(const struct smtp *s);
 const struct failure *smtp_failure(const struct smtp *s);
 /* The final reply of the transaction (or the failing one), or NULL.
  * 334 challenges are never kept, since the trace hides them. */
 const struct reply *smtp_last_reply(const struct smtp *s);
 /* Reply code each recipient got, 0 if none yet. */
 int smtp_rcpt_code(const struct smtp *s, size_t i);
+/* 1 if the server took the message for recipient i (the final reply,
+ * and under LMTP the recipient's own final reply, was positive). */
+int smtp_rcpt_accepted(const struct smtp *s, size_t i);
+/* "recipient <addr> refused: 550 5.1.1 text" when recipient i was
+ * refused under partial delivery or LMTP; NULL otherwise.  Owned by the
+ * engine. */
+const char *smtp_rcpt_error(const struct smtp *s, size_t i);
+/*
+ * 1 when cfg->keep_open is set and the connection can carry another
+ * message: the last transaction ended with the server's final reply
+ * (accepted, or refused by a 4xx/5xx other than 421) or was abandoned
+ * before MAIL for a local reason, and nothing is left unread.
+ */
+int smtp_reusable(const struct smtp *s);
+/*
+ * Start another message on the same connection with cfg (which must
+ * outlive the engine as well): RSET (unless the last transaction was
+ * aborted with one), then MAIL, RCPT and DATA, all in one flight under
+ * PIPELINING.  Forgets the last failure, reply and
+ * recipient codes.  When !smtp_reusable() the engine fails at once
+ * (FAIL_SOFTWARE) and nothing is sent.
+ */
+void smtp_next_message(struct smtp *s, const struct smtp_config *cfg);
 /* Name of the current state, for the debug trace. */
 const char *smtp_state_name(const struct smtp *s);
 

@@ -63,6 +63,8 @@ static const struct {
 	{ "DSN", offsetof(struct smtp_caps, dsn) },
 	{ "ENHANCEDSTATUSCODES",
 	    offsetof(struct smtp_caps, enhancedstatuscodes) },
+	{ "REQUIRETLS", offsetof(struct smtp_caps, requiretls) },
+	{ "ETRN", offsetof(struct smtp_caps, etrn) },
 };
 
 /* One EHLO line: a keyword, then its parameters. */
@@ -153,6 +155,8 @@ smtp_ext_mail_params(const struct smtp_caps *c, const struct smtp_ext_mail *m)
 		param_add(&buf, "RET", m->dsn_return, 0);
 	if (c->dsn && m->envid != NULL)
 		param_add(&buf, "ENVID", m->envid, 1);
+	if (c->requiretls && m->requiretls)
+		param_add(&buf, "REQUIRETLS", "", 0);
 	return buf;
 }
 

@@ -22,6 +22,8 @@ struct smtp_caps {
 	int chunking;
 	int dsn;
 	int enhancedstatuscodes;
+	int requiretls;			/* RFC 8689 */
+	int etrn;			/* RFC 1985 */
 	int size;			/* SIZE was advertised */
 	long long size_max;		/* SIZE's limit, 0: none given */
 	char *auth;			/* "PLAIN LOGIN", or NULL */
@@ -34,6 +36,7 @@ struct smtp_ext_mail {
 	int smtputf8;			/* SMTPUTF8 (the caller checked) */
 	const char *dsn_return;		/* "FULL", "HDRS" or NULL */
 	const char *envid;		/* ENVID, or NULL */
+	int requiretls;			/* REQUIRETLS (the caller checked) */
 };
 
 /* Forget everything (before a new EHLO, after STARTTLS). */
@@ -41,7 +44,8 @@ void smtp_ext_caps_reset(struct smtp_caps *c);
 /* Replace c with what the EHLO reply r advertises. */
 void smtp_ext_caps_parse(struct smtp_caps *c, const struct reply *r);
 
-/* " SIZE=n BODY=8BITMIME SMTPUTF8 RET=x ENVID=y", each only if offered;
+/* " SIZE=n BODY=8BITMIME SMTPUTF8 RET=x ENVID=y REQUIRETLS", each only
+ * if offered;
  * "" when none applies. */
 char *smtp_ext_mail_params(const struct smtp_caps *c,
     const struct smtp_ext_mail *m);

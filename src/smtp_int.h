@@ -34,7 +34,9 @@ enum smtp_state {
 	SMTP_S_BODY,		/* driver: send the body */
 	SMTP_S_DOT,		/* reply: the final dot */
 	SMTP_S_BDAT,		/* reply: BDAT n LAST with the message */
+	SMTP_S_ETRN,		/* reply: ETRN (--rmqs) */
 	SMTP_S_RSET,		/* reply: RSET after an aborted transaction */
+	SMTP_S_NEXT,		/* reply: RSET before the next message */
 	SMTP_S_DONE,
 	SMTP_S_FAIL,
 	SMTP_S_LAST
@@ -75,21 +77,36 @@ struct smtp {
 	size_t unread;			/* expectations without a READ */
 	size_t rcpt;			/* the recipient a reply is about */
 	struct smtp_caps caps;
+	struct smtp_caps caps_plain;	/* before STARTTLS, for --serverinfo */
+	int have_plain;
+	struct reply *greeting;
 	int tls_active, authed;
 	int in_tx;			/* MAIL accepted, no final reply yet */
 	int rset_sent;
+	int tx_begun;			/* mail_begin() ran on the connection */
+	int reusable;			/* failed, but the connection is fine */
 	const char *from;		/* as sent: cfg's or the ASCII form */
 	char *const *rcpts;
 	int failed;			/* fail holds the first failure */
 	struct failure fail;
 	struct reply *last;
 	int *rcpt_codes;
+	/* Per-recipient outcomes (smtp_rcpt.c). */
+	int delivered;			/* the server took the message */
+	int *final_codes;		/* LMTP: each one's final reply */
+	size_t final_next;		/* LMTP: whose final reply is next */
+	char **rcpt_err;		/* why each was refused, or NULL */
+	size_t rcpt_nerr;		/* entries in rcpt_err */
+	struct reply *refusal;		/* the worst refusal: the status */
+	enum smtp_stage refusal_stage;
 };
 
 void smtp_set_state(struct smtp *s, enum smtp_state st);
 /* Queue an action; text is taken over.  A finished engine adds nothing. */
 void smtp_act_push(struct smtp *s, enum smtp_action_type type, char *text,
     size_t hide_from);
+/* Expect one more reply for state st (about recipient rcpt). */
+void smtp_expect_push(struct smtp *s, enum smtp_state st, size_t rcpt);
 /* One READ for each reply expected since the last call. */
 void smtp_queue_reads(struct smtp *s);
 /* Record the first failure (with the reply r, or NULL). */
@@ -111,5 +128,26 @@ void smtp_wait_driver(struct smtp *s, enum smtp_state st,
     enum smtp_action_type type, char *text, size_t hide_from);
 /* After EHLO, HELO or AUTH: the next thing the configuration asks for. */
 void smtp_proceed(struct smtp *s);
+/* DATA, or under CHUNKING the whole message as one "BDAT n LAST". */
+void smtp_data_send(struct smtp *s);
+
+/*
+ * smtp_rcpt.c: per-recipient outcomes under partial delivery and LMTP.
+ */
+/* Whether DATA or BDAT goes in the same flight as the RCPTs. */
+int smtp_rcpt_data_pipelined(const struct smtp *s);
+/* The RCPT reply r for s->rcpt: 1 to go on, 0 if the session failed. */
+int smtp_rcpt_reply(struct smtp *s, const struct reply *r);
+/* After the last RCPT reply: send DATA, or fail if nobody is left. */
+void smtp_rcpt_all_replied(struct smtp *s);
+/* The server took the message (SMTP): 1 if every recipient has it,
+ * 0 when some were refused (the failure names them). */
+int smtp_rcpt_finish(struct smtp *s);
+/* LMTP: one recipient's final reply, in state st (DOT or BDAT); 1 when
+ * it was the last and every recipient took the message. */
+int smtp_rcpt_lmtp_final(struct smtp *s, enum smtp_state st,
+    const struct reply *r);
+void smtp_rcpt_init(struct smtp *s);
+void smtp_rcpt_free(struct smtp *s);
 
 #endif

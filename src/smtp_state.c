@@ -35,8 +35,8 @@ rcpt_send(struct smtp *s, size_t i)
 }
 
 /* DATA, or under CHUNKING the whole message as one "BDAT n LAST". */
-static void
-data_send(struct smtp *s)
+void
+smtp_data_send(struct smtp *s)
 {
 	if (!s->caps.chunking) {
 		smtp_cmd(s, SMTP_S_DATA, 0, xstrdup("DATA"), LOG_SHOW_ALL);
@@ -70,6 +70,42 @@ choose_addrs(struct smtp *s)
 	return 0;
 }
 
+/* Hello: LHLO under LMTP (RFC 2033 4.1), else EHLO. */
+static char *
+hello_line(const struct smtp *s)
+{
+	return xasprintf("%s %s", s->cfg->lmtp ? "LHLO" : "EHLO",
+	    s->cfg->helo_domain);
+}
+
+/* What the server must offer for this message; 0, or -1 with a failure. */
+static int
+mail_check(struct smtp *s)
+{
+	const struct smtp_config *cfg = s->cfg;
+
+	if (s->caps.size_max > 0 && cfg->size > s->caps.size_max) {
+		smtp_fail_record(s, FAIL_DATA, STAGE_NONE, NULL, "message "
+		    "size %lld exceeds the server's limit of %lld bytes",
+		    cfg->size, s->caps.size_max);
+		return -1;
+	}
+	if (!s->caps.dsn && (cfg->dsn_notify != NULL ||
+	    cfg->dsn_return != NULL || cfg->envid != NULL)) {
+		smtp_fail_record(s, FAIL_NOCAP, STAGE_NONE, NULL, "DSN was "
+		    "asked for, but the server does not offer it");
+		return -1;
+	}
+	/* RFC 8689: the promise only holds over a TLS-protected hop. */
+	if (cfg->requiretls && !(s->tls_active && s->caps.requiretls)) {
+		smtp_fail_record(s, FAIL_NOCAP, STAGE_NONE, NULL,
+		    "REQUIRETLS was asked for, but the server does not offer "
+		    "it%s", s->tls_active ? "" : " (no TLS)");
+		return -1;
+	}
+	return choose_addrs(s);
+}
+
 static void
 mail_begin(struct smtp *s)
 {
@@ -78,19 +114,8 @@ mail_begin(struct smtp *s)
 	char *params;
 	size_t i;
 
-	if (s->caps.size_max > 0 && cfg->size > s->caps.size_max) {
-		smtp_fail_record(s, FAIL_DATA, STAGE_NONE, NULL, "message "
-		    "size %lld exceeds the server's limit of %lld bytes",
-		    cfg->size, s->caps.size_max);
-		return;
-	}
-	if (!s->caps.dsn && (cfg->dsn_notify != NULL ||
-	    cfg->dsn_return != NULL || cfg->envid != NULL)) {
-		smtp_fail_record(s, FAIL_NOCAP, STAGE_NONE, NULL, "DSN was "
-		    "asked for, but the server does not offer it");
-		return;
-	}
-	if (choose_addrs(s) < 0)
+	s->tx_begun = 1;
+	if (mail_check(s) < 0)
 		return;
 	memset(&m, 0, sizeof(m));
 	m.size = cfg->size;
@@ -98,6 +123,7 @@ mail_begin(struct smtp *s)
 	m.smtputf8 = cfg->utf8;
 	m.dsn_return = cfg->dsn_return;
 	m.envid = cfg->envid;
+	m.requiretls = cfg->requiretls;
 	params = smtp_ext_mail_params(&s->caps, &m);
 	smtp_cmd(s, SMTP_S_MAIL, 0, xasprintf("MAIL FROM:<%s>%s", s->from,
 	    params), LOG_SHOW_ALL);
@@ -105,10 +131,29 @@ mail_begin(struct smtp *s)
 	if (s->caps.pipelining) {
 		for (i = 0; i < cfg->nrcpts; i++)
 			rcpt_send(s, i);
-		if (cfg->nrcpts == 1)
-			data_send(s);
+		if (smtp_rcpt_data_pipelined(s))
+			smtp_data_send(s);
 	}
 	smtp_queue_reads(s);
+}
+
+/* A dialogue without a transaction is over: --serverinfo, --rmqs. */
+static void
+quit_done(struct smtp *s)
+{
+	smtp_act_push(s, SMTP_ACT_SEND, xstrdup("QUIT"), LOG_SHOW_ALL);
+	smtp_set_state(s, SMTP_S_DONE);
+}
+
+static void
+etrn_begin(struct smtp *s)
+{
+	if (!s->caps.etrn)
+		smtp_fail_record(s, FAIL_NOCAP, STAGE_NONE, NULL, "server "
+		    "does not support ETRN (remote message queue starting)");
+	else
+		smtp_cmd_read(s, SMTP_S_ETRN, xasprintf("ETRN %s",
+		    s->cfg->etrn));
 }
 
 /* After EHLO, HELO or AUTH: the next thing the configuration asks for. */
@@ -120,12 +165,16 @@ smtp_proceed(struct smtp *s)
 		    "server does not offer STARTTLS");
 	else if (need_tls(s))
 		smtp_cmd_read(s, SMTP_S_STARTTLS, xstrdup("STARTTLS"));
+	else if (s->cfg->probe)
+		quit_done(s);
 	else if (s->cfg->auth && !s->authed && s->caps.auth == NULL)
 		smtp_fail_record(s, FAIL_NOCAP, STAGE_NONE, NULL,
 		    "server does not support authentication");
 	else if (s->cfg->auth && !s->authed)
 		smtp_wait_driver(s, SMTP_S_AUTH_BEGIN, SMTP_ACT_AUTH_BEGIN,
 		    xstrdup(s->caps.auth), LOG_SHOW_ALL);
+	else if (s->cfg->etrn != NULL)
+		etrn_begin(s);
 	else if (s->cfg->nrcpts == 0)
 		smtp_fail_record(s, FAIL_SOFTWARE, STAGE_NONE, NULL,
 		    "no recipients for the SMTP transaction");
@@ -136,21 +185,24 @@ smtp_proceed(struct smtp *s)
 static void
 st_greeting(struct smtp *s, const struct reply *r)
 {
+	reply_free(s->greeting);
+	s->greeting = reply_dup(r);
 	if (smtp_reply_ok(s, r, 2, NULL))
-		smtp_cmd_read(s, SMTP_S_EHLO, xasprintf("EHLO %s",
-		    s->cfg->helo_domain));
+		smtp_cmd_read(s, SMTP_S_EHLO, hello_line(s));
 }
 
 static void
 st_ehlo(struct smtp *s, const struct reply *r)
 {
-	if (reply_class(r) == 5 && !need_tls(s) && !s->cfg->auth)
+	if (reply_class(r) == 5 && !need_tls(s) && !s->cfg->auth &&
+	    !s->cfg->lmtp)
 		smtp_cmd_read(s, SMTP_S_HELO, xasprintf("HELO %s",
 		    s->cfg->helo_domain));
 	else if (reply_class(r) == 5)
-		smtp_fail_record(s, FAIL_NOCAP, STAGE_EHLO, r, "EHLO refused, "
-		    "so %s is impossible", need_tls(s) ? "STARTTLS" :
-		    "authentication");
+		smtp_fail_record(s, FAIL_NOCAP, STAGE_EHLO, r, "%s refused%s",
+		    s->cfg->lmtp ? "LHLO" : "EHLO", s->cfg->lmtp ? "" :
+		    need_tls(s) ? ", so STARTTLS is impossible" :
+		    ", so authentication is impossible");
 	else if (smtp_reply_ok(s, r, 2, NULL)) {
 		smtp_ext_caps_parse(&s->caps, r);
 		smtp_proceed(s);
@@ -203,15 +255,12 @@ st_rcpt(struct smtp *s, const struct reply *r)
 {
 	size_t i = s->rcpt;
 
-	s->rcpt_codes[i] = r->code;
-	/* All or nothing: after any refusal DATA is never sent. */
-	if (!smtp_reply_ok(s, r, 2, s->rcpts[i]) || s->failed)
+	if (!smtp_rcpt_reply(s, r))
 		return;
 	if (i + 1 < s->cfg->nrcpts && !s->caps.pipelining)
 		rcpt_send(s, i + 1);
-	else if (i + 1 == s->cfg->nrcpts &&
-	    !(s->caps.pipelining && s->cfg->nrcpts == 1))
-		data_send(s);
+	else if (i + 1 == s->cfg->nrcpts)
+		smtp_rcpt_all_replied(s);
 	smtp_queue_reads(s);
 }
 
@@ -229,15 +278,27 @@ st_data(struct smtp *s, const struct reply *r)
 	}
 }
 
+/* Accepted: QUIT, unless the driver has another message to send. */
+static void
+tx_done(struct smtp *s)
+{
+	if (!s->cfg->keep_open)
+		smtp_act_push(s, SMTP_ACT_SEND, xstrdup("QUIT"), LOG_SHOW_ALL);
+	smtp_set_state(s, SMTP_S_DONE);
+}
+
 static void
 st_dot(struct smtp *s, const struct reply *r)
 {
+	if (s->cfg->lmtp) {
+		if (smtp_rcpt_lmtp_final(s, SMTP_S_DOT, r))
+			tx_done(s);
+		return;
+	}
 	/* Accepted or not, the transaction is over: nothing to RSET. */
 	s->in_tx = 0;
-	if (smtp_reply_ok(s, r, 2, NULL)) {
-		smtp_act_push(s, SMTP_ACT_SEND, xstrdup("QUIT"), LOG_SHOW_ALL);
-		smtp_set_state(s, SMTP_S_DONE);
-	}
+	if (smtp_reply_ok(s, r, 2, NULL) && smtp_rcpt_finish(s))
+		tx_done(s);
 }
 
 static void
@@ -247,11 +308,30 @@ st_bdat(struct smtp *s, const struct reply *r)
 	 * refused it too; the first refusal is the one that counts. */
 	if (s->failed)
 		return;
-	if (smtp_reply_ok(s, r, 2, NULL)) {
+	if (s->cfg->lmtp) {
+		if (smtp_rcpt_lmtp_final(s, SMTP_S_BDAT, r))
+			tx_done(s);
+	} else if (smtp_reply_ok(s, r, 2, NULL)) {
 		s->in_tx = 0;
-		smtp_act_push(s, SMTP_ACT_SEND, xstrdup("QUIT"), LOG_SHOW_ALL);
-		smtp_set_state(s, SMTP_S_DONE);
+		if (smtp_rcpt_finish(s))
+			tx_done(s);
 	}
+}
+
+/* RSET before another message; without PIPELINING MAIL waits for it. */
+static void
+st_next(struct smtp *s, const struct reply *r)
+{
+	if (smtp_reply_ok(s, r, 2, NULL) && !s->caps.pipelining)
+		smtp_proceed(s);
+}
+
+/* RFC 1985: 250, 251, 252 and 253 all mean the request was taken. */
+static void
+st_etrn(struct smtp *s, const struct reply *r)
+{
+	if (smtp_reply_ok(s, r, 2, NULL))
+		quit_done(s);
 }
 
 const struct smtp_state_info smtp_states[SMTP_S_LAST] = {
@@ -273,8 +353,10 @@ const struct smtp_state_info smtp_states[SMTP_S_LAST] = {
 	{ "BODY", STAGE_BODY, FAIL_SMTP, NULL, NULL },
 	{ "DOT", STAGE_BODY, FAIL_SMTP, "message refused", st_dot },
 	{ "BDAT", STAGE_BODY, FAIL_SMTP, "message refused", st_bdat },
+	{ "ETRN", STAGE_NONE, FAIL_SMTP, "ETRN refused", st_etrn },
 	/* Aborting: whatever RSET gets, QUIT follows. */
 	{ "RSET", STAGE_NONE, FAIL_NONE, NULL, NULL },
+	{ "NEXT", STAGE_MAIL, FAIL_SMTP, "RSET refused", st_next },
 	{ "DONE", STAGE_NONE, FAIL_NONE, NULL, NULL },
 	{ "FAIL", STAGE_NONE, FAIL_NONE, NULL, NULL },
 };

@@ -180,6 +180,17 @@ def write_files(sc, values, tmp):
         fp.write(body)
     with open(os.path.join(tmp, "stdin"), "wb") as fp:
         fp.write(sc.stdin_bytes())
+    netrc = sc.section("netrc")
+    if netrc:
+        home = os.path.join(tmp, "home")
+        os.makedirs(home, exist_ok=True)
+        path = os.path.join(home, ".netrc")
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as fp:
+            fp.write(scn.substitute("\n".join(netrc.text_lines()) + "\n",
+                                    values, "%s:%d" % (sc.path,
+                                                       netrc.lineno)))
+        os.chmod(path, 0o644 if "public" in netrc.options else 0o600)
 
 
 def check_output(sc, oc, status, out, err, secs, values, slow):

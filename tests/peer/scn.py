@@ -28,6 +28,7 @@ FIELDS = {
 
 SECTIONS = {
     "rc": set(),
+    "netrc": {"public"},
     "stdin": {"nonewline"},
     "server": {"optional"},
     "expect-data": set(),
@@ -215,7 +216,7 @@ class Scenario:
             if o not in SECTIONS[name]:
                 raise ScenarioError("%s:%d: unknown option %s"
                                     % (self.path, n, o))
-        if name in ("rc", "stdin") and self.section(name):
+        if name in ("rc", "stdin", "netrc") and self.section(name):
             raise ScenarioError("%s:%d: second %s section"
                                 % (self.path, n, name))
         s = Section(name, set(opts), n)

@@ -32,7 +32,7 @@ port $port
 from a@example.org
 tls off
 auth off
-timeout 30
+timeout 5
 logfile $T/log
 RC
 chmod 600 "$T/rc"

@@ -181,6 +181,54 @@ test_flags(void **state)
 	done(&r);
 }
 
+/* -P, -S, --rmqs, --configure and the debug level. */
+static void
+test_info_modes(void **state)
+{
+	struct run r;
+	struct cli *c;
+
+	(void)state;
+	c = ok(&r, "-P -t bob@example.org");
+	assert_int_equal(c->pretend, 1);
+	assert_int_equal(c->mode, CLI_MODE_SEND);
+	expect_rcpts(c, 1, "bob@example.org");
+	done(&r);
+	assert_int_equal(ok(&r, "--pretend")->pretend, 1);
+	done(&r);
+	assert_int_equal(ok(&r, "-S")->mode, CLI_MODE_SERVERINFO);
+	done(&r);
+	assert_int_equal(ok(&r, "--serverinfo")->mode, CLI_MODE_SERVERINFO);
+	done(&r);
+	c = ok(&r, "--rmqs=@example.org");
+	assert_int_equal(c->mode, CLI_MODE_RMQS);
+	assert_string_equal(c->mode_arg, "@example.org");
+	done(&r);
+	c = ok(&r, "--rmqs #q1");
+	assert_string_equal(c->mode_arg, "#q1");
+	done(&r);
+	c = ok(&r, "--configure=joe@example.org");
+	assert_int_equal(c->mode, CLI_MODE_CONFIGURE);
+	assert_string_equal(c->mode_arg, "joe@example.org");
+	done(&r);
+	assert_int_equal(ok(&r, "--debug=2")->debug, 2);
+	done(&r);
+	assert_int_equal(ok(&r, "-d --debug=0")->debug, 0);
+	done(&r);
+	assert_int_equal(ok(&r, "--debug= -d")->debug, 2);
+	done(&r);
+	expect_fail("--debug=x", "--debug: level x is not a number from 0 "
+	    "to 9");
+	expect_fail("--debug=10", "--debug: level 10 is not a number from 0 "
+	    "to 9");
+	expect_fail("--rmqs", "option --rmqs needs an argument");
+	expect_fail("--rmqs=a\r\nMAIL", "--rmqs: the argument must be one "
+	    "word of printable ASCII (HOST, @DOMAIN or #QUEUE)");
+	expect_fail("--rmqs=", "--rmqs: the argument must be one "
+	    "word of printable ASCII (HOST, @DOMAIN or #QUEUE)");
+	expect_fail("-S=1", "unknown option '-='");
+}
+
 static void
 test_queue_modes(void **state)
 {
@@ -195,6 +243,10 @@ test_queue_modes(void **state)
 	assert_int_equal(ok(&r, "--flush")->mode, CLI_MODE_FLUSH);
 	done(&r);
 	assert_int_equal(ok(&r, "-bp")->mode, CLI_MODE_LIST);
+	done(&r);
+	assert_int_equal(ok(&r, "-bs")->mode, CLI_MODE_BSMTP);
+	done(&r);
+	assert_int_equal(ok(&r, "-b s")->mode, CLI_MODE_BSMTP);
 	done(&r);
 	assert_int_equal(ok(&r, "--queue-retry=abc")->mode,
 	    CLI_MODE_QUEUE_RETRY);
@@ -235,6 +287,42 @@ test_operands(void **state)
 }
 
 /* Every override form, in argv order, with its rc key and value. */
+/* msmtp's header and sender options; header modes default to auto. */
+static void
+test_msmtp_key_options(void **state)
+{
+	static const char *const want[][2] = {
+		{ "set_from_header", "auto" }, { "set_from_header", "on" },
+		{ "set_date_header", "auto" }, { "set_date_header", "off" },
+		{ "set_msgid_header", "auto" }, { "remove_bcc_headers", "on" },
+		{ "remove_bcc_headers", "off" },
+		{ "undisclosed_recipients", "on" }, { "aliases", "" },
+		{ "aliases", "/al" }, { "auto_from", "on" },
+		{ "maildomain", "m.example" },
+		{ "tls_min_dh_prime_bits", "512" },
+	};
+	struct run r;
+	size_t i;
+
+	(void)state;
+	ok(&r, "--set-from-header --set-from-header=on --set-date-header "
+	    "--set-date-header=off --set-msgid-header --remove-bcc-headers "
+	    "--remove-bcc-headers=off --undisclosed-recipients --aliases= "
+	    "--aliases /al --auto-from --maildomain=m.example "
+	    "--tls-min-dh-prime-bits=512 --read-envelope-from rcpt");
+	assert_int_equal(r.cli->noverrides, UTIL_ARRAY_LEN(want));
+	for (i = 0; i < UTIL_ARRAY_LEN(want); i++) {
+		assert_string_equal(r.cli->overrides[i].key, want[i][0]);
+		assert_string_equal(r.cli->overrides[i].value, want[i][1]);
+	}
+	assert_int_equal(r.cli->read_envelope_from, 1);
+	expect_rcpts(r.cli, 1, "rcpt");
+	done(&r);
+	ok(&r, "rcpt");
+	assert_int_equal(r.cli->read_envelope_from, 0);
+	done(&r);
+}
+
 static void
 test_overrides(void **state)
 {
@@ -338,12 +426,12 @@ static const struct {
 } errors[] = {
 	{ "-x", "unknown option '-x'" },
 	{ "-tx a@b", "unknown option '-x'" },
-	{ "-P", "unknown option '-P'" },
+	{ "-K", "unknown option '-K'" },
 	{ "--bogus", "unknown option '--bogus'" },
 	{ "--bogus=1", "unknown option '--bogus'" },
 	{ "--tls-", "ambiguous option '--tls-'" },
 	{ "--=x", "unknown option '--=x'" },
-	{ "-bs", "option -bs is not supported yet" },
+	{ "-bd", "option -bd is not supported yet" },
 	{ "-bv a@b", "option -bv is not supported yet" },
 	{ "-bi", "option -bi is not supported yet" },
 	{ "-q30m", "unknown option '-3'" },
@@ -400,6 +488,8 @@ test_help(void **state)
 		"--queue-retry=ID", "--queue-remove=ID",
 		"-N, --dsn-notify=off|never|COND,...",
 		"-R, --dsn-return=off|headers|hdrs|full", "-V ENVID",
+		"-d, --debug[=LEVEL]", "-P, --pretend", "-S, --serverinfo",
+		"--rmqs=HOST|@DOMAIN|#QUEUE", "--configure=ADDR",
 		"Accepted for sendmail compatibility", "Refused",
 	};
 	char *text = capture(cli_print_help);
@@ -423,6 +513,7 @@ test_version(void **state)
 	assert_non_null(strstr(text, "\nGnuTLS 3."));
 	assert_non_null(strstr(text, "\nGNU SASL "));
 	assert_non_null(strstr(text, "\nlibidn2 "));
+	assert_non_null(strstr(text, "\nkey ring: "));
 	free(text);
 }
 
@@ -435,9 +526,11 @@ main(void)
 		cmocka_unit_test(test_flags),
 		cmocka_unit_test(test_operands),
 		cmocka_unit_test(test_overrides),
+		cmocka_unit_test(test_msmtp_key_options),
 		cmocka_unit_test(test_dsn),
 		cmocka_unit_test(test_ignored),
 		cmocka_unit_test(test_cron),
+		cmocka_unit_test(test_info_modes),
 		cmocka_unit_test(test_queue_modes),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_help),

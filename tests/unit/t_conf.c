@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -150,6 +151,12 @@ static const struct {
 	    "delay and success such as 'failure,delay'" },
 	{ "account a\ndsn_return some\n", ":2: dsn_return: 'some' is not "
 	    "'off', 'headers' or 'full'" },
+	{ "account a\nprotocol esmtp\n", ":2: protocol: 'esmtp' is not "
+	    "'smtp' or 'lmtp'" },
+	{ "account a\nproxy_port 0\n", ":2: proxy_port: '0' is not a number "
+	    "between 1 and 65535" },
+	{ "account a\npartial_delivery maybe\n", ":2: partial_delivery: "
+	    "'maybe' is not 'on' or 'off'" },
 };
 
 static void
@@ -345,7 +352,7 @@ test_key_table(void **state)
 		assert_int_equal(k, i);
 		assert_int_equal(conf_key_is_secret(k), k == CONF_PASSWORD);
 	}
-	assert_int_equal(conf_key_lookup("passwordeval", &k), -1);
+	assert_int_equal(conf_key_lookup("password_eval", &k), -1);
 	assert_int_equal(conf_key_lookup("tls-starttls", &k), -1);
 }
 
@@ -624,6 +631,47 @@ test_select_from(void **state)
 	fx_free(&x);
 }
 
+/* protocol, partial delivery, REQUIRETLS and how to connect. */
+static void
+test_net_keys(void **state)
+{
+	struct account *a;
+	struct fx x;
+
+	(void)state;
+	/* As in msmtp, LMTP has no default port. */
+	one_fail("account default\nhost h\nprotocol lmtp\n", "{U}:3: "
+	    "account 'default': protocol lmtp has no default port; set port");
+	fx_load(&x, NULL, "account default\nhost h\nprotocol LMTP\n"
+	    "partial_delivery\nrequiretls on\nsource_ip 192.0.2.1\n"
+	    "proxy_host p.example\nsocket /run/s\nport 2003\n");
+	a = fx_ok(&x);
+	assert_true(a->lmtp);
+	assert_int_equal(a->port, 2003);
+	assert_true(a->partial_delivery);
+	assert_true(a->requiretls);
+	assert_string_equal(a->source_ip, "192.0.2.1");
+	assert_string_equal(a->proxy_host, "p.example");
+	assert_int_equal(a->proxy_port, 1080);
+	assert_string_equal(a->socket_path, "/run/s");
+	account_free(a);
+	fx_free(&x);
+	/* Empty values unset, as in msmtp; an explicit port stays. */
+	fx_load(&x, NULL, "account default\nhost h\nprotocol lmtp\n"
+	    "port 24\nsource_ip 192.0.2.1\nproxy_host p\nproxy_port 9050\n");
+	fx_set(&x, "source_ip", "");
+	fx_set(&x, "proxy_host", "");
+	a = fx_ok(&x);
+	assert_int_equal(a->port, 24);
+	assert_null(a->source_ip);
+	assert_null(a->proxy_host);
+	assert_int_equal(a->proxy_port, 9050);
+	assert_false(a->partial_delivery);
+	assert_false(a->requiretls);
+	account_free(a);
+	fx_free(&x);
+}
+
 static void
 test_select_default(void **state)
 {
@@ -647,6 +695,7 @@ test_select_default(void **state)
 	    "account (no configuration file)");
 	fx_set(&x, "host", "h.example");
 	fx_set(&x, "port", "2525");
+	x.req.host_only = 1;
 	a = fx_ok(&x);
 	assert_string_equal(a->name, "cmdline");
 	assert_null(a->conf_path);
@@ -887,6 +936,68 @@ test_password(void **state)
 	conf_free(NULL);
 }
 
+/* Where the password comes from, and the log settings, per account. */
+static void
+test_password_sources(void **state)
+{
+	struct account *a;
+
+	(void)state;
+	a = one("account default\nhost h\nauth on\nuser u\n"
+	    "passwordeval pass show mail\npassword lit\n");
+	assert_int_equal(a->password.kind, SECRET_LITERAL);
+	account_free(a);
+	a = one("account default\nhost h\nauth on\nuser u\n"
+	    "passwordeval pass show mail\n");
+	assert_int_equal(a->password.kind, SECRET_EVAL);
+	assert_string_equal(a->password.arg, "pass show mail");
+	account_free(a);
+	a = one("account default\nhost h\nauth on\nuser u\n");
+	assert_int_equal(a->password.kind, SECRET_LOOKUP);
+	assert_string_equal(a->password.host, "h");
+	assert_string_equal(a->password.user, "u");
+	account_free(a);
+	a = one("account default\nhost h\nauth external\n");
+	assert_int_equal(a->password.kind, SECRET_NONE);
+	account_free(a);
+	a = one("account default\nhost h\nuser u\n");
+	assert_int_equal(a->password.kind, SECRET_NONE);
+	account_free(a);
+}
+
+static void
+test_log_keys(void **state)
+{
+	struct account *a;
+	struct failure f;
+	char *v;
+
+	(void)state;
+	a = one("account default\nhost h\n");
+	assert_int_equal(a->syslog_facility, 0);
+	assert_null(a->logfile_time_format);
+	account_free(a);
+	a = one("account default\nhost h\nsyslog\n"
+	    "logfile_time_format %H:%M\n");
+	assert_int_equal(a->syslog_facility, LOG_MAIL);
+	assert_string_equal(a->logfile_time_format, "%H:%M");
+	account_free(a);
+	a = one("defaults\nsyslog LOG_LOCAL2\naccount default\nhost h\n");
+	assert_int_equal(a->syslog_facility, LOG_LOCAL2);
+	account_free(a);
+	a = one("defaults\nsyslog on\naccount default\nhost h\n"
+	    "syslog off\n");
+	assert_int_equal(a->syslog_facility, 0);
+	account_free(a);
+	assert_int_equal(conf_value_normalize(CONF_SYSLOG, "LOG_KERN", &v,
+	    &f), -1);
+	assert_string_equal(f.text, "syslog: 'LOG_KERN' is not 'on', 'off' "
+	    "or one of LOG_USER, LOG_MAIL, LOG_LOCAL0 ... LOG_LOCAL7");
+	assert_int_equal(conf_value_normalize(CONF_SYSLOG, "", &v, &f), 0);
+	assert_string_equal(v, "on");
+	free(v);
+}
+
 static void
 test_idn(void **state)
 {
@@ -942,6 +1053,280 @@ setup(void **state)
 	return 0;
 }
 
+/* msmtp's header, sender and alias keys, with their normalised values. */
+static void
+test_msmtp_keys(void **state)
+{
+	struct conf *c = rc_parse("account a\nset_from_header\n"
+	    "set_date_header off\nset_msgid_header\nremove_bcc_headers\n"
+	    "undisclosed_recipients off\nauto_from\nmaildomain\n"
+	    "aliases ~/al\nallow_from_override off\n"
+	    "tls_min_dh_prime_bits 512\naccount b\nset_from_header on\n"
+	    "tls_min_dh_prime_bits\n");
+	char *al = util_expand_home("~/al");
+
+	(void)state;
+	assert_string_equal(own(c, "a", CONF_SET_FROM_HEADER), "auto");
+	assert_string_equal(own(c, "a", CONF_SET_DATE_HEADER), "off");
+	assert_string_equal(own(c, "a", CONF_SET_MSGID_HEADER), "auto");
+	assert_string_equal(own(c, "a", CONF_REMOVE_BCC_HEADERS), "on");
+	assert_string_equal(own(c, "a", CONF_UNDISCLOSED_RECIPIENTS), "off");
+	assert_string_equal(own(c, "a", CONF_AUTO_FROM), "on");
+	assert_string_equal(own(c, "a", CONF_MAILDOMAIN), "");
+	assert_string_equal(own(c, "a", CONF_ALIASES), al);
+	assert_string_equal(own(c, "a", CONF_ALLOW_FROM_OVERRIDE), "off");
+	assert_string_equal(own(c, "a", CONF_TLS_MIN_DH_PRIME_BITS), "512");
+	assert_string_equal(own(c, "b", CONF_SET_FROM_HEADER), "on");
+	assert_string_equal(own(c, "b", CONF_TLS_MIN_DH_PRIME_BITS), "");
+	free(al);
+	conf_free(c);
+}
+
+static const struct {
+	const char *text;
+	const char *want;
+} key_errors[] = {
+	{ "account a\nset_date_header on\n",
+	    ":2: set_date_header: 'on' is not 'auto' or 'off'" },
+	{ "account a\nset_msgid_header yes\n",
+	    ":2: set_msgid_header: 'yes' is not 'auto' or 'off'" },
+	{ "account a\nset_from_header always\n",
+	    ":2: set_from_header: 'always' is not 'auto', 'on' or 'off'" },
+	{ "account a\nremove_bcc_headers x\n",
+	    ":2: remove_bcc_headers: 'x' is not 'on' or 'off'" },
+	{ "account a\nundisclosed_recipients 1\n",
+	    ":2: undisclosed_recipients: '1' is not 'on' or 'off'" },
+	{ "account a\ntls_min_dh_prime_bits 0\n",
+	    ":2: tls_min_dh_prime_bits: '0' is not a number between 1 and "
+	    "2147483647" },
+	{ "account a\ntls_nocertcheck off\n",
+	    ":2: tls_nocertcheck: takes no argument" },
+	{ "account a\ntls_nostarttls on\n",
+	    ":2: tls_nostarttls: takes no argument" },
+	{ "account a\nkeepbcc maybe\n",
+	    ":2: keepbcc: 'maybe' is not 'on' or 'off'" },
+	{ "account a\nadd_missing_date_header auto\n",
+	    ":2: add_missing_date_header: 'auto' is not 'on' or 'off'" },
+	{ "account a\nconnect_timeout 0\n", ":2: timeout: '0' is not 'off' "
+	    "or a number between 1 and 86400" },
+	{ "account a\nset_to_header on\n",
+	    ":2: unknown command 'set_to_header'" },
+	{ "account a\nfrom_full_name x\n",
+	    ":2: unknown command 'from_full_name'" },
+	{ "account a\n\neval\n", ":3: eval: needs an argument" },
+	{ "account a\neval echo eval echo host h\n",
+	    ":2: unknown command 'eval'" },
+	{ "account a\neval echo bogus 1\n", ":2: unknown command 'bogus'" },
+	{ "account a\neval echo port 0\n",
+	    ":2: port: '0' is not a number between 1 and 65535" },
+};
+
+static void
+test_msmtp_key_errors(void **state)
+{
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < UTIL_ARRAY_LEN(key_errors); i++)
+		rc_fail(key_errors[i].text, key_errors[i].want);
+}
+
+static void
+test_old_names(void **state)
+{
+	struct conf *c = rc_parse("account a\nkeepbcc\n"
+	    "add_missing_from_header off\nadd_missing_date_header\n"
+	    "tls_nocertcheck\ntls_nostarttls\nconnect_timeout 7\n"
+	    "tls_force_sslv3 whatever\naccount b\nkeepbcc off\n"
+	    "add_missing_from_header on\nadd_missing_date_header off\n");
+
+	(void)state;
+	assert_string_equal(own(c, "a", CONF_REMOVE_BCC_HEADERS), "off");
+	assert_string_equal(own(c, "a", CONF_SET_FROM_HEADER), "off");
+	assert_string_equal(own(c, "a", CONF_SET_DATE_HEADER), "auto");
+	assert_string_equal(own(c, "a", CONF_TLS_CERTCHECK), "off");
+	assert_string_equal(own(c, "a", CONF_TLS_STARTTLS), "off");
+	assert_string_equal(own(c, "a", CONF_TIMEOUT), "7");
+	assert_string_equal(own(c, "b", CONF_REMOVE_BCC_HEADERS), "on");
+	assert_string_equal(own(c, "b", CONF_SET_FROM_HEADER), "auto");
+	assert_string_equal(own(c, "b", CONF_SET_DATE_HEADER), "off");
+	conf_free(c);
+}
+
+static void
+test_eval(void **state)
+{
+	static const char text[] = "account a\n"
+	    "eval echo host evalhost.example\n"
+	    "eval \"printf 'user  u1\\\\nuser u2\\\\n'\"\n"
+	    "eval echo password from-eval\n"
+	    "eval sh -c 'read x; echo domain \"got$x\"'\n"
+	    "eval echo\n";
+	char *path = rc_write(text, strlen(text), 0644);
+	struct conf *c = NULL;
+	struct failure f;
+
+	(void)state;
+	/* A password that eval printed never was in the file itself. */
+	if (conf_read(path, &c, &f) != 0)
+		fail_msg("%s", f.text);
+	assert_string_equal(own(c, "a", CONF_HOST), "evalhost.example");
+	assert_string_equal(own(c, "a", CONF_USER), "u1");
+	assert_string_equal(own(c, "a", CONF_PASSWORD), "from-eval");
+	/* The command reads /dev/null, never the message on stdin. */
+	assert_string_equal(own(c, "a", CONF_DOMAIN), "got");
+	conf_free(c);
+	free(path);
+	path = rc_write("account a\neval true\n", 20, 0600);
+	assert_int_equal(conf_read(path, &c, &f), -1);
+	assert_int_equal(f.cls, FAIL_IO);
+	assert_non_null(strstr(f.text, ":2: eval: cannot read the output"));
+	free(path);
+}
+
+static void
+test_header_modes(void **state)
+{
+	struct account *a = one("account default\nhost h\n");
+
+	(void)state;
+	assert_int_equal(a->set_from_header, ACCOUNT_HDR_AUTO);
+	assert_int_equal(a->set_date_header, ACCOUNT_HDR_AUTO);
+	assert_int_equal(a->set_msgid_header, ACCOUNT_HDR_AUTO);
+	assert_int_equal(a->remove_bcc_headers, 1);
+	assert_int_equal(a->undisclosed_recipients, 0);
+	assert_int_equal(a->allow_from_override, 1);
+	assert_null(a->aliases);
+	account_free(a);
+	a = one("defaults\nset_date_header off\nremove_bcc_headers off\n"
+	    "account p1\nset_from_header off\nset_msgid_header off\n"
+	    "account p2\nset_from_header on\naliases /al\n"
+	    "account default : p1, p2\nhost h\nundisclosed_recipients\n"
+	    "allow_from_override off\n");
+	assert_int_equal(a->set_from_header, ACCOUNT_HDR_ON);
+	assert_int_equal(a->set_date_header, ACCOUNT_HDR_OFF);
+	assert_int_equal(a->set_msgid_header, ACCOUNT_HDR_OFF);
+	assert_int_equal(a->remove_bcc_headers, 0);
+	assert_int_equal(a->undisclosed_recipients, 1);
+	assert_int_equal(a->allow_from_override, 0);
+	assert_string_equal(a->aliases, "/al");
+	account_free(a);
+}
+
+static void
+test_from_patterns(void **state)
+{
+	struct account *a;
+	struct fx x;
+
+	(void)state;
+	setenv("USER", "tu", 1);
+	setenv("HOSTNAME", "hn.example", 1);
+	a = one("account default\nhost h\nfrom %U@%H%x\ndomain %H\n");
+	assert_string_equal(a->from, "tu@hn.example%x");
+	assert_string_equal(a->domain, "hn.example");
+	account_free(a);
+	a = one("account default\nhost h\nfrom x@y\nauto_from\n"
+	    "maildomain md.example\n");
+	assert_string_equal(a->from, "tu@md.example");
+	account_free(a);
+	a = one("account default\nhost h\nauto_from on\n");
+	assert_string_equal(a->from, "tu");
+	account_free(a);
+	fx_load(&x, NULL, "account default\nhost h\nfrom x@y\n");
+	fx_set(&x, "auto_from", "on");
+	fx_set(&x, "maildomain", "cli.example");
+	a = fx_ok(&x);
+	assert_string_equal(a->from, "tu@cli.example");
+	account_free(a);
+	fx_free(&x);
+	unsetenv("HOSTNAME");
+}
+
+static void
+test_select_env(void **state)
+{
+	struct account *a;
+	struct fx x;
+
+	(void)state;
+	setenv("SMTPSERVER", "env.example", 1);
+	setenv("EMAIL", "me@env.example", 1);
+	fx_load(&x, NULL, "account a\nhost h\n");
+	fx_set(&x, "port", "2525");
+	a = fx_ok(&x);
+	assert_string_equal(a->name, "environment");
+	assert_string_equal(a->host, "env.example");
+	assert_string_equal(a->from, "me@env.example");
+	assert_int_equal(a->port, 2525);
+	account_free(a);
+	fx_free(&x);
+	/* A default account still comes first. */
+	a = one("account default\nhost d\n");
+	assert_string_equal(a->host, "d");
+	account_free(a);
+	unsetenv("EMAIL");
+	one_fail("account a\nhost h\n", "no account given and no "
+	    "'default' account in {U}");
+	fx_load(&x, NULL, "account a\nhost h\n");
+	x.req.from = "f@x";
+	a = fx_ok(&x);
+	assert_string_equal(a->host, "env.example");
+	assert_null(a->from);
+	account_free(a);
+	fx_free(&x);
+	unsetenv("SMTPSERVER");
+}
+
+static void
+test_select_host_only(void **state)
+{
+	struct account *a;
+	struct fx x;
+
+	(void)state;
+	fx_load(&x, "account default\nhost sysd\n",
+	    "account default\nhost userd\nfrom u@x\n");
+	fx_set(&x, "host", "cli.example");
+	x.req.host_only = 1;
+	a = fx_ok(&x);
+	assert_string_equal(a->name, "cmdline");
+	assert_string_equal(a->host, "cli.example");
+	assert_null(a->from);
+	account_free(a);
+	fx_free(&x);
+}
+
+static void
+test_select_detail_glob(void **state)
+{
+	struct account *a;
+	struct fx x;
+
+	(void)state;
+	fx_load(&x, "account sysg\nhost sg\nfrom *@sys.example\n",
+	    "account one\nhost h1\nfrom one@example.org\n"
+	    "account g\nhost hg\nfrom [a-c]*@glob.example\n"
+	    "account default\nhost hd\n");
+	x.req.from = "one+tag@example.org";
+	a = fx_ok(&x);
+	assert_string_equal(a->name, "one");
+	account_free(a);
+	x.req.from = "bob@glob.example";
+	a = fx_ok(&x);
+	assert_string_equal(a->name, "g");
+	account_free(a);
+	x.req.from = "zed@glob.example";
+	a = fx_ok(&x);
+	assert_string_equal(a->name, "default");
+	account_free(a);
+	x.req.from = "x@sys.example";
+	a = fx_ok(&x);
+	assert_string_equal(a->name, "sysg");
+	account_free(a);
+	fx_free(&x);
+}
+
 static int
 teardown(void **state)
 {
@@ -969,6 +1354,7 @@ main(void)
 		cmocka_unit_test(test_select_name),
 		cmocka_unit_test(test_select_from),
 		cmocka_unit_test(test_select_default),
+		cmocka_unit_test(test_net_keys),
 		cmocka_unit_test(test_overrides),
 		cmocka_unit_test(test_port_rule),
 		cmocka_unit_test(test_typed_values),
@@ -976,7 +1362,18 @@ main(void)
 		cmocka_unit_test(test_auth_checks),
 		cmocka_unit_test(test_no_host),
 		cmocka_unit_test(test_password),
+		cmocka_unit_test(test_password_sources),
+		cmocka_unit_test(test_log_keys),
 		cmocka_unit_test(test_idn),
+		cmocka_unit_test(test_msmtp_keys),
+		cmocka_unit_test(test_msmtp_key_errors),
+		cmocka_unit_test(test_old_names),
+		cmocka_unit_test(test_eval),
+		cmocka_unit_test(test_header_modes),
+		cmocka_unit_test(test_from_patterns),
+		cmocka_unit_test(test_select_env),
+		cmocka_unit_test(test_select_host_only),
+		cmocka_unit_test(test_select_detail_glob),
 	};
 
 	return cmocka_run_group_tests_name("conf", tests, setup, teardown);

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "envelope.h"
 
@@ -136,7 +137,7 @@ test_envelope(void **state)
 	struct message msg = { .fd = -1, .rcpts = (char **)c->hdr,
 	    .nrcpts = count(c->hdr), .eightbit = c->eightbit };
 	struct envelope_request req = { c->req_from, (char **)c->argv,
-	    count(c->argv), NULL };
+	    count(c->argv), NULL, NULL };
 	struct envelope *env = (void *)1;
 	struct failure f;
 	char got[512] = "";
@@ -202,7 +203,7 @@ test_addr_ok(void **state)
 static void
 test_null_inputs(void **state)
 {
-	struct envelope_request req = { "a@b", NULL, 0, NULL };
+	struct envelope_request req = { "a@b", NULL, 0, NULL, NULL };
 	struct envelope *env;
 	struct failure f;
 	char *argv[] = { "c@d" };
@@ -220,6 +221,41 @@ test_null_inputs(void **state)
 	envelope_free(NULL);
 }
 
+/* Local recipients go through the aliases table, then de-duplication. */
+static void
+test_aliases(void **state)
+{
+	static const char text[] = "team: a@x, bob\nbob: b@x\n"
+	    "bad: <evil@x>\n";
+	char path[] = "/tmp/t_envelope.XXXXXX";
+	char *argv[] = { "team", "b@x", "carol@y", "nobody" };
+	struct envelope_request req = { "s@x", argv, 4, NULL, NULL };
+	struct account acct = { .name = "work" };
+	struct aliases *al;
+	struct envelope *env;
+	struct failure f;
+	int fd = mkstemp(path);
+
+	(void)state;
+	assert_true(fd >= 0);
+	assert_int_equal(util_write_all(fd, text, strlen(text)), 0);
+	close(fd);
+	assert_int_equal(aliases_load(path, &al, &f), 0);
+	unlink(path);
+	req.aliases = al;
+	assert_int_equal(envelope_build(&acct, &req, NULL, &env, &f), 0);
+	assert_int_equal(env->nrcpts, 4);
+	assert_string_equal(env->rcpts[0], "a@x");
+	assert_string_equal(env->rcpts[1], "b@x");
+	assert_string_equal(env->rcpts[2], "carol@y");
+	assert_string_equal(env->rcpts[3], "nobody");
+	envelope_free(env);
+	argv[0] = "bad";
+	assert_int_equal(envelope_build(&acct, &req, NULL, &env, &f), -1);
+	assert_int_equal(f.cls, FAIL_CONFIG);
+	aliases_free(al);
+}
+
 /* A serialised envelope to parse: it must fail with err, or succeed. */
 struct parse_case {
 	const char *name;
@@ -228,6 +264,7 @@ struct parse_case {
 };
 
 #define V1 "version: 1\nfrom: a@x\n"
+#define V2 "version: 2\nfrom: a@x\n"
 
 static const struct parse_case parse_cases[] = {
 	{ "minimal", V1 "rcpt: todo b@y\nend\n", NULL },
@@ -237,8 +274,21 @@ static const struct parse_case parse_cases[] = {
 	{ "cut inside a line", V1 "rcpt: todo b@y\nen", "no end line" },
 	{ "empty file", "", "line 1: no end line" },
 	{ "data after end", V1 "rcpt: todo b@y\nend\nx", "data after" },
-	{ "unknown version", "version: 2\nfrom: a@x\nend\n",
-	    "line 1: unknown version '2'" },
+	{ "unknown version", "version: 3\nfrom: a@x\nend\n",
+	    "line 1: unknown version '3'" },
+	{ "version 2 with DSN keys", V2 "dsn-notify: FAILURE,DELAY\n"
+	    "dsn-return: HDRS\nenvid: id=1+x\nrcpt: todo b@y\nend\n", NULL },
+	{ "version 2 without DSN keys", V2 "rcpt: todo b@y\nend\n", NULL },
+	{ "DSN key in version 1", V1 "dsn-return: FULL\nrcpt: todo b@y\n"
+	    "end\n", "unknown key 'dsn-return' in version 1" },
+	{ "NOTIFY with a parameter", V2 "dsn-notify: NEVER RET=FULL\n"
+	    "rcpt: todo b@y\nend\n", "dsn-notify: not a valid value" },
+	{ "RET not FULL or HDRS", V2 "dsn-return: ALL\nrcpt: todo b@y\n"
+	    "end\n", "dsn-return: not a valid value" },
+	{ "ENVID with a blank", V2 "envid: a b\nrcpt: todo b@y\nend\n",
+	    "envid: not a valid value" },
+	{ "ENVID twice", V2 "envid: a\nenvid: b\nrcpt: todo b@y\nend\n",
+	    "given twice" },
 	{ "no version", "from: a@x\nend\n", "line 1: no version line" },
 	{ "unknown key", V1 "colour: red\nend\n", "unknown key 'colour'" },
 	{ "no recipient", V1 "end\n", "no from or rcpt" },
@@ -289,7 +339,9 @@ test_roundtrip(void **state)
 	struct envelope in = { .account = "work", .from = "a@x",
 	    .rcpts = rcpts, .nrcpts = 3, .eightbit = 1, .smtputf8 = 1, .msgid = "<m@x>",
 	    .size = 1234, .created = 1700000000, .next_try = 1700000300,
-	    .attempts = 2, .last_error = "host: 451 4.7.1 try\r\nlater" };
+	    .attempts = 2, .last_error = "host: 451 4.7.1 try\r\nlater",
+	    .dsn_notify = "SUCCESS,FAILURE", .dsn_return = "HDRS",
+	    .envid = "QQ+2Bid" };
 	struct envelope *out;
 	struct failure f;
 	char *text, *again;
@@ -310,6 +362,9 @@ test_roundtrip(void **state)
 	assert_int_equal(out->next_try, 1700000300);
 	assert_int_equal(out->attempts, 2);
 	assert_string_equal(out->last_error, "host: 451 4.7.1 try??later");
+	assert_string_equal(out->dsn_notify, "SUCCESS,FAILURE");
+	assert_string_equal(out->dsn_return, "HDRS");
+	assert_string_equal(out->envid, "QQ+2Bid");
 	again = envelope_serialize(out);
 	assert_string_equal(text, again);
 	free(text);
@@ -321,7 +376,7 @@ int
 main(void)
 {
 	struct CMUnitTest t[UTIL_ARRAY_LEN(cases) + UTIL_ARRAY_LEN(ok_cases)
-	    + UTIL_ARRAY_LEN(parse_cases) + 2];
+	    + UTIL_ARRAY_LEN(parse_cases) + 3];
 	size_t i, n = 0;
 
 	for (i = 0; i < UTIL_ARRAY_LEN(cases); i++)
@@ -334,6 +389,7 @@ main(void)
 		t[n++] = (struct CMUnitTest){ parse_cases[i].name, test_parse,
 		    NULL, NULL, (void *)&parse_cases[i] };
 	t[n++] = (struct CMUnitTest)cmocka_unit_test(test_null_inputs);
+	t[n++] = (struct CMUnitTest)cmocka_unit_test(test_aliases);
 	t[n++] = (struct CMUnitTest)cmocka_unit_test(test_roundtrip);
 	return _cmocka_run_group_tests("envelope", t, n, NULL, NULL);
 }

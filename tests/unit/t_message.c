@@ -304,6 +304,52 @@ test_not_added_when_present(void **state)
 	message_free(msg);
 }
 
+/* msmtp's header keys: each mode changes exactly the fields it names. */
+static void
+test_header_modes(void **state)
+{
+	static const char in[] = "To: t@x\nFrom: Old <old@x>\nCc: c@x\n"
+	    "Bcc: b@x\nResent-Bcc: rb@x\nfrom: two@x\nSubject: s\n\nb\n";
+	struct message_options opt = { .tmpdir = tmpdir,
+	    .from_addr = "me@example.org", .set_from = MESSAGE_HDR_ON,
+	    .set_date = MESSAGE_HDR_OFF, .set_msgid = MESSAGE_HDR_OFF,
+	    .undisclosed = 1, .read_recipients = 1 };
+	struct message *msg;
+	struct failure f;
+	char *out;
+
+	(void)state;
+	assert_int_equal(run(in, strlen(in), &opt, &msg, &f), 0);
+	out = spool_text(msg, NULL);
+	assert_string_equal(out, "From: me@example.org\r\n"
+	    "To: undisclosed-recipients:;\r\nSubject: s\r\n\r\nb\r\n");
+	assert_string_equal(msg->from, "me@example.org");
+	assert_true(msg->added_from);
+	assert_false(msg->added_date || msg->added_msgid);
+	/* -t still reads a field that was removed (Resent- rule). */
+	assert_int_equal(msg->nrcpts, 1);
+	assert_string_equal(msg->rcpts[0], "rb@x");
+	free(out);
+	message_free(msg);
+	opt.set_from = MESSAGE_HDR_OFF;
+	opt.undisclosed = 0;
+	opt.keep_bcc = 1;
+	assert_int_equal(run(in + 8, strlen(in + 8), &opt, &msg, &f), 0);
+	out = spool_text(msg, NULL);
+	assert_string_equal(out, "From: Old <old@x>\r\nCc: c@x\r\n"
+	    "Bcc: b@x\r\nResent-Bcc: rb@x\r\nfrom: two@x\r\n"
+	    "Subject: s\r\n\r\nb\r\n");
+	free(out);
+	message_free(msg);
+	/* set_from_header off adds no From to a message without one. */
+	assert_int_equal(run("Subject: s\n\nb\n", 15, &opt, &msg, &f), 0);
+	out = spool_text(msg, NULL);
+	assert_string_equal(out, "Subject: s\r\n\r\nb\r\n");
+	assert_null(msg->from);
+	free(out);
+	message_free(msg);
+}
+
 /* A From that does not parse is still a From: none is added. */
 static void
 test_unparsable_from_kept(void **state)
@@ -740,6 +786,7 @@ main(void)
 		cmocka_unit_test(test_large_body),
 		cmocka_unit_test(test_added_headers),
 		cmocka_unit_test(test_not_added_when_present),
+		cmocka_unit_test(test_header_modes),
 		cmocka_unit_test(test_unparsable_from_kept),
 		cmocka_unit_test(test_from_folded),
 		cmocka_unit_test(test_msgid_default_domain),

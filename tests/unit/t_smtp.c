@@ -182,9 +182,128 @@ setup_dsn(struct smtp_config *cfg)
 }
 
 static void
+setup_probe(struct smtp_config *cfg)
+{
+	cfg->probe = 1;
+}
+
+static void
+setup_etrn(struct smtp_config *cfg)
+{
+	cfg->etrn = "@example.org";
+}
+
+/* --serverinfo: the greeting, and both EHLO replies kept apart. */
+static void
+check_probe(const struct smtp *s)
+{
+	const struct smtp_caps *before = smtp_caps_before_tls(s);
+
+	assert_non_null(smtp_greeting(s));
+	assert_int_equal(smtp_greeting(s)->nlines, 2);
+	assert_string_equal(smtp_greeting(s)->lines[1], "second line");
+	assert_non_null(before);
+	assert_true(before->starttls && before->etrn);
+	assert_string_equal(before->auth, "CRAM-MD5");
+	assert_false(smtp_caps(s)->starttls);
+	assert_string_equal(smtp_caps(s)->auth, "PLAIN LOGIN");
+	assert_true(smtp_caps(s)->chunking);
+}
+
+static void
+check_no_tls_caps(const struct smtp *s)
+{
+	assert_null(smtp_caps_before_tls(s));
+	assert_true(smtp_caps(s)->etrn);
+}
+
+static void
 setup_chunk_size(struct smtp_config *cfg)
 {
 	cfg->size = 321;
+}
+
+static void
+setup_partial(struct smtp_config *cfg)
+{
+	cfg->partial = 1;
+}
+
+static void
+setup_lmtp(struct smtp_config *cfg)
+{
+	cfg->lmtp = 1;
+}
+
+static void
+setup_lmtp_partial(struct smtp_config *cfg)
+{
+	cfg->lmtp = 1;
+	cfg->partial = 1;
+}
+
+static void
+setup_requiretls(struct smtp_config *cfg)
+{
+	cfg->requiretls = 1;
+	cfg->starttls = 1;
+}
+
+static void
+setup_requiretls_clear(struct smtp_config *cfg)
+{
+	cfg->requiretls = 1;
+}
+
+/* carol refused at RCPT; bob and dave took the message. */
+static void
+check_partial_one_refused(const struct smtp *s)
+{
+	assert_true(smtp_rcpt_accepted(s, 0));
+	assert_false(smtp_rcpt_accepted(s, 1));
+	assert_true(smtp_rcpt_accepted(s, 2));
+	assert_false(smtp_rcpt_accepted(s, 3));
+	assert_null(smtp_rcpt_error(s, 0));
+	assert_string_equal(smtp_rcpt_error(s, 1), "recipient "
+	    "<carol@example.net> refused: 550 5.1.1 no carol");
+	assert_null(smtp_rcpt_error(s, 2));
+}
+
+static void
+check_none_accepted(const struct smtp *s)
+{
+	assert_false(smtp_rcpt_accepted(s, 0));
+	assert_false(smtp_rcpt_accepted(s, 1));
+	assert_non_null(smtp_rcpt_error(s, 0));
+	assert_non_null(smtp_rcpt_error(s, 1));
+}
+
+/* LMTP: bob's final reply 250, carol's 452. */
+static void
+check_lmtp_final(const struct smtp *s)
+{
+	assert_true(smtp_rcpt_accepted(s, 0));
+	assert_false(smtp_rcpt_accepted(s, 1));
+	assert_null(smtp_rcpt_error(s, 0));
+	assert_string_equal(smtp_rcpt_error(s, 1), "recipient "
+	    "<carol@example.net> refused: 452 4.2.2 over quota");
+}
+
+/* LMTP: bob's final 250 stands although the link broke before carol's. */
+static void
+check_lmtp_broken(const struct smtp *s)
+{
+	assert_true(smtp_rcpt_accepted(s, 0));
+	assert_false(smtp_rcpt_accepted(s, 1));
+}
+
+static void
+check_all_accepted(const struct smtp *s)
+{
+	assert_true(smtp_rcpt_accepted(s, 0));
+	assert_true(smtp_rcpt_accepted(s, 1));
+	assert_null(smtp_rcpt_error(s, 0));
+	assert_null(smtp_rcpt_error(s, 1));
 }
 
 static const struct smtp_case cases[] = {
@@ -521,11 +640,162 @@ static const struct smtp_case cases[] = {
 	    "READ", RCPT " NOTIFY=FAILURE,DELAY ORCPT=rfc822;bob@example.net",
 	    "READ", "SEND DATA", "READ", "BODY", "READ", "SEND QUIT", "DONE"),
 	    FAIL_NONE, STAGE_NONE, 0, "", NULL, setup_dsn },
+	{ "probe_starttls_no_auth", 1, 1, 0, 0, NULL,
+	    L("220-mx.example ESMTP", "220 second line", "250-mx.example",
+	    "250-ETRN", "250-AUTH CRAM-MD5", "250 STARTTLS", "220 ready",
+	    "!tls ok", "250-mx.example", "250-CHUNKING",
+	    "250 AUTH PLAIN LOGIN"),
+	    L("READ", EHLO, "READ", "SEND STARTTLS", "READ", "STARTTLS", EHLO,
+	    "READ", "SEND QUIT", "DONE"),
+	    FAIL_NONE, STAGE_NONE, 0, "", check_probe, setup_probe },
+	{ "probe_plain", 0, 0, 0, 0, NULL,
+	    L(GREET, "250-mx.example", "250 ETRN"),
+	    L("READ", EHLO, "READ", "SEND QUIT", "DONE"),
+	    FAIL_NONE, STAGE_NONE, 0, "", check_no_tls_caps, setup_probe },
+	{ "probe_greeting_554", 0, 0, 0, 0, NULL,
+	    L("554 5.3.2 go away"),
+	    L("READ", "SEND QUIT", "FAIL"),
+	    FAIL_SMTP, STAGE_GREETING, 554, NULL, NULL, setup_probe },
+	{ "etrn_after_auth", 0, 1, 0, 0, NULL,
+	    L(GREET, "250-mx.example", "250-ETRN", "250 AUTH PLAIN",
+	    "!auth PLAIN AGEAYg==", "235 2.7.0 ok", "250 queuing started"),
+	    L("READ", EHLO, "READ", "AUTH_BEGIN PLAIN",
+	    "SEND AUTH PLAIN [AGEAYg==]", "READ hide=4",
+	    "SEND ETRN @example.org", "READ", "SEND QUIT", "DONE"),
+	    FAIL_NONE, STAGE_NONE, 0, "", NULL, setup_etrn },
+	{ "etrn_252_is_success", 0, 0, 0, 0, NULL,
+	    L(GREET, "250-mx.example", "250 ETRN",
+	    "252 OK, pending messages for node started"),
+	    L("READ", EHLO, "READ", "SEND ETRN @example.org", "READ",
+	    "SEND QUIT", "DONE"),
+	    FAIL_NONE, STAGE_NONE, 0, "", NULL, setup_etrn },
+	{ "etrn_refused_459", 0, 0, 0, 0, NULL,
+	    L(GREET, "250-mx.example", "250 ETRN",
+	    "459 <example.org>: service unavailable"),
+	    L("READ", EHLO, "READ", "SEND ETRN @example.org", "READ",
+	    "SEND QUIT", "FAIL"),
+	    FAIL_SMTP, STAGE_NONE, 459, "ETRN refused: 459 <example.org>: "
+	    "service unavailable", NULL, setup_etrn },
+	{ "etrn_not_offered", 0, 0, 0, 0, NULL,
+	    L(GREET, "250-mx.example", "250 PIPELINING"),
+	    L("READ", EHLO, "READ", "SEND QUIT", "FAIL"),
+	    FAIL_NOCAP, STAGE_NONE, 0, "server does not support ETRN (remote "
+	    "message queue starting)", NULL, setup_etrn },
 	{ "dsn_not_offered", 0, 0, 0, 0, NULL,
 	    L(GREET, "250 mx.example"),
 	    L("READ", EHLO, "READ", "SEND QUIT", "FAIL"),
 	    FAIL_NOCAP, STAGE_NONE, 0, "DSN was asked for, but the server "
 	    "does not offer it", NULL, setup_dsn },
+	/* Partial delivery: DATA goes with the RCPTs, a refusal goes on. */
+	{ "partial_one_of_three_refused", 0, 0, 0, 0, THREE,
+	    L(GREET, "250-mx.example", "250 PIPELINING", OK, OK,
+	    "550 5.1.1 no carol", OK, GO, QUEUED),
+	    L("READ", EHLO, "READ", MAIL, RCPT, RCPT2, RCPT3, "SEND DATA",
+	    "READ", "READ", "READ", "READ", "READ", "BODY", "READ",
+	    "SEND QUIT", "FAIL"),
+	    FAIL_SMTP, STAGE_RCPT, 550, "message refused for 1 of 3 "
+	    "recipients (<carol@example.net>): 550 5.1.1 no carol",
+	    check_partial_one_refused,
+	    setup_partial },
+	{ "partial_5xx_outweighs_4xx", 0, 0, 0, 0, THREE,
+	    L(GREET, "250-mx.example", "250 PIPELINING", OK,
+	    "451 4.3.0 busy", "550 5.1.1 no carol", OK, GO, QUEUED),
+	    L("READ", EHLO, "READ", MAIL, RCPT, RCPT2, RCPT3, "SEND DATA",
+	    "READ", "READ", "READ", "READ", "READ", "BODY", "READ",
+	    "SEND QUIT", "FAIL"),
+	    FAIL_SMTP, STAGE_RCPT, 550, "message refused for 2 of 3 "
+	    "recipients (<bob@example.net> <carol@example.net>): 550 5.1.1 "
+	    "no carol", NULL, setup_partial },
+	{ "partial_all_refused", 0, 0, 0, 0, TWO,
+	    L(GREET, "250-mx.example", "250 PIPELINING", OK,
+	    "450 4.2.0 busy", "550 5.1.1 no carol",
+	    "554 5.5.1 no valid recipients", RESET),
+	    L("READ", EHLO, "READ", MAIL, RCPT, RCPT2, "SEND DATA", "READ",
+	    "READ", "READ", "READ", "SEND RSET", "READ", "SEND QUIT", "FAIL"),
+	    FAIL_SMTP, STAGE_RCPT, 550, "message refused for every "
+	    "recipient (<bob@example.net> <carol@example.net>): 550 5.1.1 "
+	    "no carol", check_none_accepted,
+	    setup_partial },
+	{ "partial_chunking_pipelined", 0, 0, 0, 321, TWO,
+	    L(GREET, "250-mx.example", "250-PIPELINING", "250 CHUNKING", OK,
+	    OK, OK, QUEUED),
+	    L("READ", EHLO, "READ", MAIL, RCPT, RCPT2, "SEND BDAT 321 LAST",
+	    "CHUNK", "READ", "READ", "READ", "READ", "SEND QUIT", "DONE"),
+	    FAIL_NONE, STAGE_NONE, 0, "", check_all_accepted,
+	    setup_partial },
+	{ "partial_no_pipelining", 0, 0, 0, 0, TWO,
+	    L(GREET, "250 mx.example", OK, "550 5.1.1 no bob", OK, GO,
+	    QUEUED),
+	    L("READ", EHLO, "READ", MAIL, "READ", RCPT, "READ", RCPT2, "READ",
+	    "SEND DATA", "READ", "BODY", "READ", "SEND QUIT", "FAIL"),
+	    FAIL_SMTP, STAGE_RCPT, 550, "message refused for 1 of 2 "
+	    "recipients (<bob@example.net>): 550 5.1.1 no bob", NULL,
+	    setup_partial },
+	/* LMTP: LHLO, and one final reply per accepted recipient. */
+	{ "lmtp_final_per_rcpt", 0, 0, 0, 0, TWO,
+	    L(GREET, "250-mx.example", "250 PIPELINING", OK, OK, OK, GO,
+	    QUEUED, "452 4.2.2 over quota"),
+	    L("READ", "SEND LHLO client.example", "READ", MAIL, RCPT, RCPT2,
+	    "READ", "READ", "READ", "SEND DATA", "READ", "BODY", "READ",
+	    "READ", "SEND QUIT", "FAIL"),
+	    FAIL_SMTP, STAGE_BODY, 452, "message refused for 1 of 2 "
+	    "recipients (<carol@example.net>): 452 4.2.2 over quota",
+	    check_lmtp_final,
+	    setup_lmtp },
+	{ "lmtp_all_ok", 0, 0, 0, 0, TWO,
+	    L(GREET, "250 mx.example", OK, OK, OK, GO, QUEUED, QUEUED),
+	    L("READ", "SEND LHLO client.example", "READ", MAIL, "READ", RCPT,
+	    "READ", RCPT2, "READ", "SEND DATA", "READ", "BODY", "READ",
+	    "READ", "SEND QUIT", "DONE"),
+	    FAIL_NONE, STAGE_NONE, 0, "", check_all_accepted, setup_lmtp },
+	/* A refused RCPT owes no final reply: one READ after BDAT. */
+	{ "lmtp_partial_bdat", 0, 0, 0, 321, TWO,
+	    L(GREET, "250-mx.example", "250-PIPELINING", "250 CHUNKING", OK,
+	    "550 5.1.1 no bob", OK, QUEUED),
+	    L("READ", "SEND LHLO client.example", "READ", MAIL, RCPT, RCPT2,
+	    "SEND BDAT 321 LAST", "CHUNK", "READ", "READ", "READ", "READ",
+	    "SEND QUIT", "FAIL"),
+	    FAIL_SMTP, STAGE_RCPT, 550, "message refused for 1 of 2 "
+	    "recipients (<bob@example.net>): 550 5.1.1 no bob", NULL,
+	    setup_lmtp_partial },
+	{ "lmtp_broken_between_final_replies", 0, 0, 0, 0, TWO,
+	    L(GREET, "250 mx.example", OK, OK, OK, GO, QUEUED, "!ioerr"),
+	    L("READ", "SEND LHLO client.example", "READ", MAIL, "READ", RCPT,
+	    "READ", RCPT2, "READ", "SEND DATA", "READ", "BODY", "READ",
+	    "READ", "FAIL"),
+	    FAIL_NET_TEMP, STAGE_BODY, 0, "read timeout", check_lmtp_broken,
+	    setup_lmtp },
+	{ "lmtp_final_3xx_is_protocol", 0, 0, 0, 0, NULL,
+	    L(GREET, "250 mx.example", OK, OK, GO, GO),
+	    L("READ", "SEND LHLO client.example", "READ", MAIL, "READ", RCPT,
+	    "READ", "SEND DATA", "READ", "BODY", "READ", "SEND QUIT", "FAIL"),
+	    FAIL_PROTOCOL, STAGE_BODY, 354, NULL, NULL, setup_lmtp },
+	{ "lmtp_lhlo_refused", 0, 0, 0, 0, NULL,
+	    L(GREET, "500 5.5.1 what"),
+	    L("READ", "SEND LHLO client.example", "READ", "SEND QUIT", "FAIL"),
+	    FAIL_NOCAP, STAGE_EHLO, 500, "LHLO refused: 500 5.5.1 what", NULL,
+	    setup_lmtp },
+	/* REQUIRETLS (RFC 8689): only over TLS, only when offered there. */
+	{ "requiretls_over_tls", 1, 0, 0, 0, NULL,
+	    L(GREET, "250-mx.example", "250 STARTTLS", "220 2.0.0 go",
+	    "!tls ok", "250-mx.example", "250 REQUIRETLS", OK, OK, GO,
+	    QUEUED),
+	    L("READ", EHLO, "READ", "SEND STARTTLS", "READ", "STARTTLS", EHLO,
+	    "READ", MAIL " REQUIRETLS", "READ", TX_TAIL),
+	    FAIL_NONE, STAGE_NONE, 0, "", NULL, setup_requiretls },
+	{ "requiretls_offered_before_tls_only", 1, 0, 0, 0, NULL,
+	    L(GREET, "250-mx.example", "250-REQUIRETLS", "250 STARTTLS",
+	    "220 2.0.0 go", "!tls ok", "250 mx.example"),
+	    L("READ", EHLO, "READ", "SEND STARTTLS", "READ", "STARTTLS", EHLO,
+	    "READ", "SEND QUIT", "FAIL"),
+	    FAIL_NOCAP, STAGE_NONE, 0, "REQUIRETLS was asked for, but the "
+	    "server does not offer it", NULL, setup_requiretls },
+	{ "requiretls_without_tls", 0, 0, 0, 0, NULL,
+	    L(GREET, "250-mx.example", "250 REQUIRETLS"),
+	    L("READ", EHLO, "READ", "SEND QUIT", "FAIL"),
+	    FAIL_NOCAP, STAGE_NONE, 0, "REQUIRETLS was asked for, but the "
+	    "server does not offer it (no TLS)", NULL,
+	    setup_requiretls_clear },
 };
 
 struct run {
@@ -806,10 +1076,94 @@ test_bad_sasl_response(void **state)
 	smtp_free(run.s);
 }
 
+static void
+run_free(struct run *run)
+{
+	size_t i;
+
+	for (i = 0; i < run->nout; i++)
+		free(run->out[i]);
+	run->nout = 0;
+}
+
+/* What the engine said since the last call, as one string. */
+static void
+expect_out(struct run *run, const char *const *want)
+{
+	char *got = join((const char *const *)run->out, run->nout);
+	char *w = join(want, OUT_MAX);
+
+	assert_string_equal(got, w);
+	free(got);
+	free(w);
+	run_free(run);
+}
+
+/*
+ * keep_open: no QUIT after a message; the next starts with RSET (in the
+ * same flight as MAIL, RCPT and DATA under PIPELINING), and after a
+ * refused recipient the abort's RSET is not said twice.
+ */
+static void
+test_next_message(void **state)
+{
+	struct smtp_config one = misuse_cfg, two = misuse_cfg;
+	struct smtp_config three = misuse_cfg;
+	struct run run = { NULL, L(GREET, "250-mx.example", "250 PIPELINING",
+	    OK, OK, GO, QUEUED, RESET, OK, "550 5.1.1 no such user",
+	    "503 5.5.1 no valid recipients", RESET, OK, OK, GO, QUEUED),
+	    0, { NULL }, 0 };
+
+	(void)state;
+	one.keep_open = two.keep_open = three.keep_open = 1;
+	two.rcpts = (char *const[]){ "carol@example.net" };
+	run.s = smtp_new(&one);
+	assert_int_equal(run_engine(&run), SMTP_ACT_DONE);
+	expect_out(&run, L("READ", EHLO, "READ", MAIL, RCPT, "SEND DATA",
+	    "READ", "READ", "READ", "BODY", "READ", "DONE"));
+	assert_true(smtp_reusable(run.s));
+	smtp_next_message(run.s, &two);
+	assert_int_equal(run_engine(&run), SMTP_ACT_FAIL);
+	expect_out(&run, L("SEND RSET", MAIL, RCPT2, "SEND DATA", "READ",
+	    "READ", "READ", "READ", "SEND RSET", "READ", "FAIL"));
+	assert_int_equal(smtp_failure(run.s)->smtp_code, 550);
+	assert_true(smtp_reusable(run.s));
+	smtp_next_message(run.s, &three);
+	assert_int_equal(run_engine(&run), SMTP_ACT_DONE);
+	expect_out(&run, L(MAIL, RCPT, "SEND DATA", "READ", "READ", "READ",
+	    "BODY", "READ", "DONE"));
+	assert_int_equal(smtp_failure(run.s)->cls, FAIL_NONE);
+	assert_int_equal(smtp_last_reply(run.s)->code, 250);
+	assert_null(run.script[run.pos]);
+	smtp_free(run.s);
+}
+
+/* 421 closes the connection: no next message on it. */
+static void
+test_next_after_421(void **state)
+{
+	struct smtp_config one = misuse_cfg, two = misuse_cfg;
+	struct run run = { NULL, L(GREET, "250 mx.example", OK,
+	    "421 4.3.2 shutting down", RESET), 0, { NULL }, 0 };
+
+	(void)state;
+	one.keep_open = two.keep_open = 1;
+	run.s = smtp_new(&one);
+	assert_int_equal(run_engine(&run), SMTP_ACT_FAIL);
+	expect_out(&run, L("READ", EHLO, "READ", MAIL, "READ", RCPT, "READ",
+	    "SEND RSET", "READ", "SEND QUIT", "FAIL"));
+	assert_false(smtp_reusable(run.s));
+	smtp_next_message(run.s, &two);
+	assert_int_equal(run_engine(&run), SMTP_ACT_FAIL);
+	expect_out(&run, L("FAIL"));
+	assert_int_equal(smtp_failure(run.s)->cls, FAIL_SOFTWARE);
+	smtp_free(run.s);
+}
+
 int
 main(void)
 {
-	struct CMUnitTest tests[UTIL_ARRAY_LEN(cases) + 2];
+	struct CMUnitTest tests[UTIL_ARRAY_LEN(cases) + 4];
 	size_t i;
 
 	for (i = 0; i < UTIL_ARRAY_LEN(cases); i++) {
@@ -822,5 +1176,9 @@ main(void)
 	    test_driver_out_of_turn, NULL, NULL, NULL };
 	tests[i++] = (struct CMUnitTest){ "bad_sasl_response",
 	    test_bad_sasl_response, NULL, NULL, NULL };
+	tests[i++] = (struct CMUnitTest){ "next_message",
+	    test_next_message, NULL, NULL, NULL };
+	tests[i++] = (struct CMUnitTest){ "next_after_421",
+	    test_next_after_421, NULL, NULL, NULL };
 	return cmocka_run_group_tests_name("smtp", tests, NULL, NULL);
 }
