@@ -15,6 +15,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
@@ -207,6 +208,30 @@ static const SecretSchema secret_schema = {
 	0, NULL, NULL, NULL, NULL, NULL, NULL, NULL
 };
 
+/*
+ * Without a session bus (cron, PHP under a web server) libsecret would try
+ * to start one and can stall for its D-Bus timeout: skip the key ring.
+ */
+static int
+keyring_reachable(void)
+{
+	const char *run = getenv("XDG_RUNTIME_DIR");
+	char *bus;
+	struct stat st;
+	int ok;
+
+	if (getenv("DBUS_SESSION_BUS_ADDRESS") != NULL)
+		return 1;
+	if (run == NULL || *run == '\0')
+		return 0;
+	bus = xasprintf("%s/bus", run);
+	ok = stat(bus, &st) == 0 && S_ISSOCK(st.st_mode);
+	free(bus);
+	if (!ok)
+		log_debug("key ring: no session bus, not asked");
+	return ok;
+}
+
 static char *
 keyring_lookup(const char *host, const char *user)
 {
@@ -214,7 +239,7 @@ keyring_lookup(const char *host, const char *user)
 	gchar *pw;
 	char *copy = NULL;
 
-	if (user == NULL)
+	if (user == NULL || !keyring_reachable())
 		return NULL;
 	pw = secret_password_lookup_sync(&secret_schema, NULL, &err,
 	    "host", host, "service", "smtp", "user", user, NULL);
