@@ -47,6 +47,7 @@ struct cli {
 	const char *conf_file;		/* -C, --file */
 	int debug;			/* -d, -v, --debug: 0 = off */
 	const char *envid;		/* -V: DSN envelope id, or NULL */
+	int body_8bitmime;		/* -B 8BITMIME */
 	int enqueue_only;		/* --enqueue, -odq */
 	const char *queue_id;		/* for --queue-remove/--queue-retry */
 	int pretend;			/* -P: print settings, send nothing */

@@ -77,6 +77,9 @@ enum conf_key {
 	CONF_PASSWORDEVAL,	/* command printing the password */
 	CONF_LOGFILE_TIME_FORMAT,	/* strftime format of the stamp */
 	CONF_SYSLOG,		/* "off", "on" or a facility LOG_... */
+	CONF_FROM_FULL_NAME,	/* postie's own: display name of From */
+	CONF_SET_TO_HEADER,	/* postie's own: "off", "on" or */
+				/* "undisclosed_recipients" */
 	CONF_KEY_LAST
 };
 

@@ -1,10 +1,11 @@
 /*
- * conf_int.h - private to conf.c and conf_keys.c.
+ * conf_int.h - private to conf.c, conf_table.c and conf_keys.c.
  *
- * conf.c owns the key table and the grammar; conf_keys.c holds the value
- * checkers that need more than a line or two, msmtp's old key names and
- * the "eval" command.  Every checker fills f with FAIL_CONFIG and a text
- * "KEY: problem" that never quotes a secret value.
+ * conf.c owns the grammar; conf_table.c the key table and the checkers
+ * of plain values; conf_keys.c the value checkers that need more than a
+ * line or two, msmtp's old key names and the "eval" command.  Every
+ * checker fills f with FAIL_CONFIG and a text "KEY: problem" that never
+ * quotes a secret value.
  */
 #ifndef POSTIE_CONF_INT_H
 #define POSTIE_CONF_INT_H

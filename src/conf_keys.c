@@ -1,7 +1,7 @@
 /*
  * conf_keys.c - value checkers, msmtp's old key names and "eval".
  *
- * The key table itself stays in conf.c; what is here grew out of it:
+ * The key table itself is conf_table.c's; what is here grew out of it:
  * checkers of values with a small grammar of their own, the mapping of
  * names msmtp still accepts for compatibility, and the command runner
  * behind "eval".

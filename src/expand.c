@@ -1,5 +1,6 @@
 /*
- * expand.c - the %U, %H, %C and %M patterns of "from" and "domain".
+ * expand.c - the %U, %H, %C and %M patterns of "from" and "domain", and
+ * %F of "from_full_name".
  *
  * Each value is looked up only when its pattern appears, so a plain
  * address never costs a host name lookup or a file read.
@@ -97,10 +98,25 @@ mail_name(char **out, struct failure *f)
 	return 0;
 }
 
+/* The passwd GECOS field up to its first comma (the rest is office and
+ * telephone numbers); "" when there is none. */
+static char *
+full_name(void)
+{
+	struct passwd *pw = getpwuid(getuid());
+
+	if (pw == NULL || pw->pw_gecos == NULL)
+		return xstrdup("");
+	return xstrndup(pw->pw_gecos, strcspn(pw->pw_gecos, ","));
+}
+
 static int
 value_of(char c, char **v, struct failure *f)
 {
 	switch (c) {
+	case 'F':
+		*v = full_name();
+		return 0;
 	case 'U':
 		*v = expand_user();
 		return 0;

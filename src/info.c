@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "info.h"
+#include "log.h"
 
 #define NOTSET "(not set)"
 
@@ -65,6 +66,33 @@ info_hdr(enum account_hdr h)
 	    "auto";
 }
 
+static const char *
+info_to(enum account_to t)
+{
+	return t == ACCOUNT_TO_ON ? "on" : t == ACCOUNT_TO_UNDISCLOSED ?
+	    "undisclosed_recipients" : "off";
+}
+
+/* The name msmtp prints, found back through log.c's own table. */
+static const char *
+info_facility(int facility)
+{
+	static const char *const names[] = {
+		"LOG_USER", "LOG_MAIL", "LOG_LOCAL0", "LOG_LOCAL1",
+		"LOG_LOCAL2", "LOG_LOCAL3", "LOG_LOCAL4", "LOG_LOCAL5",
+		"LOG_LOCAL6", "LOG_LOCAL7",
+	};
+	size_t i;
+	int n;
+
+	if (facility == 0)
+		return NOTSET;
+	for (i = 0; i < UTIL_ARRAY_LEN(names); i++)
+		if (log_facility_lookup(names[i], &n) == 0 && n == facility)
+			return names[i];
+	return "on";
+}
+
 static void
 info_int(FILE *fp, const char *key, int set, int value)
 {
@@ -82,7 +110,9 @@ info_net_keys(FILE *fp, const struct account *a)
 	info_int(fp, "port", 1, a->port);
 	info_kv(fp, "source ip", info_str(a->source_ip));
 	info_kv(fp, "proxy host", info_str(a->proxy_host));
-	info_int(fp, "proxy port", a->proxy_host != NULL, a->proxy_port);
+	/* msmtp prints 0 until a proxy is used. */
+	info_int(fp, "proxy port", 1, a->proxy_host != NULL ?
+	    a->proxy_port : 0);
 	info_kv(fp, "socket", info_str(a->socket_path));
 	fprintf(fp, "timeout = %d seconds\n", a->timeout_s);
 	info_kv(fp, "protocol", a->lmtp ? "lmtp" : "smtp");
@@ -117,6 +147,8 @@ info_tls_keys(FILE *fp, const struct account *a)
 	info_kv(fp, "tls_key_file", info_str(a->tls_key_file));
 	info_kv(fp, "tls_cert_file", info_str(a->tls_cert_file));
 	info_kv(fp, "tls_certcheck", info_onoff(a->tls_certcheck));
+	info_int(fp, "tls_min_dh_prime_bits", a->tls_min_dh_prime_bits > 0,
+	    a->tls_min_dh_prime_bits);
 	info_kv(fp, "tls_priorities", info_str(a->tls_priorities));
 	info_kv(fp, "tls_host_override", info_str(a->tls_host_override));
 }
@@ -124,11 +156,12 @@ info_tls_keys(FILE *fp, const struct account *a)
 static void
 info_msg_keys(FILE *fp, const struct account *a)
 {
+	info_kv(fp, "auto_from", info_onoff(a->auto_from));
+	info_kv(fp, "maildomain", info_str(a->maildomain));
 	info_kv(fp, "from", info_str(a->from));
 	info_kv(fp, "allow_from_override", info_onoff(a->allow_from_override));
 	info_kv(fp, "set_from_header", info_hdr(a->set_from_header));
 	info_kv(fp, "set_date_header", info_hdr(a->set_date_header));
-	info_kv(fp, "set_msgid_header", info_hdr(a->set_msgid_header));
 	info_kv(fp, "remove_bcc_headers", info_onoff(a->remove_bcc_headers));
 	info_kv(fp, "undisclosed_recipients",
 	    info_onoff(a->undisclosed_recipients));
@@ -136,14 +169,17 @@ info_msg_keys(FILE *fp, const struct account *a)
 	info_kv(fp, "dsn_return", info_str(a->dsn_return));
 	info_kv(fp, "logfile", info_str(a->logfile));
 	info_kv(fp, "logfile_time_format", info_str(a->logfile_time_format));
-	info_kv(fp, "syslog", a->syslog_facility != 0 ? "on" : NOTSET);
+	info_kv(fp, "syslog", info_facility(a->syslog_facility));
 	info_kv(fp, "aliases", info_str(a->aliases));
 }
 
-/* postie's own keys, after msmtp's. */
+/* postie's own keys, and set_msgid_header that msmtp omits. */
 static void
 info_own_keys(FILE *fp, const struct account *a)
 {
+	info_kv(fp, "set_msgid_header", info_hdr(a->set_msgid_header));
+	info_kv(fp, "set_to_header", info_to(a->set_to_header));
+	info_kv(fp, "from_full_name", info_str(a->from_full_name));
 	info_kv(fp, "auth_without_tls", info_onoff(a->auth_without_tls));
 	info_kv(fp, "tls_pubkey_pin", info_str(a->tls_pubkey_pin));
 	info_kv(fp, "tls_opportunistic", info_onoff(a->tls_opportunistic));

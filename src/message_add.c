@@ -107,6 +107,29 @@ add_from(const struct message_add *a, struct out *b, struct failure *f)
 	return 0;
 }
 
+/* set_to_header: the recipients as given, which are already addresses. */
+static int
+add_to(const struct message_add *a, struct out *b, struct failure *f)
+{
+	char *line = xstrdup("To:"), *next;
+	size_t i;
+
+	for (i = 0; i < a->nto; i++) {
+		if (has_ctl(a->to[i])) {
+			failure_set(f, FAIL_DATA, "To: a recipient holds a "
+			    "line break or control character");
+			free(line);
+			return -1;
+		}
+		next = xasprintf("%s%s %s", line, i > 0 ? "," : "", a->to[i]);
+		free(line);
+		line = next;
+	}
+	add_folded(b, line);
+	free(line);
+	return 0;
+}
+
 static int
 add_msgid(const struct message_add *a, struct out *b, time_t now,
     char **msgid, struct failure *f)
@@ -156,6 +179,8 @@ message_add_fields(const struct message_add *a, char **out, char **msgid,
 		goto fail;
 	if (a->undisclosed)
 		out_add(&b, "To: undisclosed-recipients:;\r\n", 30);
+	else if (a->nto > 0 && add_to(a, &b, f) == -1)
+		goto fail;
 	if (a->date)
 		add_date(&b, now);
 	if (a->msgid && add_msgid(a, &b, now, msgid, f) == -1)

@@ -2,18 +2,18 @@
 # t_docs.sh - the manual documents every option and rc key, renders
 # without warnings, and the sources pass scripts/checksrc.
 #
-# Options are read from the cli_opts table in src/cli.c (each row names
-# its options as 'x' and "--name" literals), keys from the conf_keys
-# table in src/conf.c (each row starts with { "name", ...).  Each must
-# appear in bold in man/postie.1.  Output is TAP; exit 0 when every test
-# passes, else 1.
+# Options are read from the cli_opts table in src/cli_opts.c (each row
+# names its options as 'x' and "--name" literals), keys from the
+# conf_keys table in src/conf_table.c (each row starts with
+# { "name", ...).  Each must appear in bold in man/postie.1.  Output is
+# TAP; exit 0 when every test passes, else 1.
 #
 # The inputs can be replaced for testing this script itself:
 #   CLI_C, CONF_C, CONF_H, MAN_PAGE, CHECKSRC
 
 root=${POSTIE_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
-CLI_C=${CLI_C:-$root/src/cli.c}
-CONF_C=${CONF_C:-$root/src/conf.c}
+CLI_C=${CLI_C:-$root/src/cli_opts.c}
+CONF_C=${CONF_C:-$root/src/conf_table.c}
 CONF_H=${CONF_H:-$root/src/conf.h}
 MAN_PAGE=${MAN_PAGE:-$root/man/postie.1}
 CHECKSRC=${CHECKSRC:-$root/scripts/checksrc}
@@ -272,9 +272,9 @@ in_bold() {
 extract_options "$CLI_C" >"$tmp/options" 2>"$tmp/err"
 nopt=$(wc -l <"$tmp/options" | tr -d ' ')
 if [ "$nopt" -gt 0 ]; then
-	ok "cli.c: $nopt options found in the cli_opts table"
+	ok "cli_opts.c: $nopt options found in the cli_opts table"
 else
-	not_ok "cli.c: options found in the cli_opts table" \
+	not_ok "cli_opts.c: options found in the cli_opts table" \
 	    "no option found in $CLI_C: has the table format changed?"
 	sed 's/^/# /' "$tmp/err" >>"$results"
 fi
@@ -284,15 +284,15 @@ extract_keys "$CONF_C" >"$tmp/keys" 2>"$tmp/err"
 nkey=$(wc -l <"$tmp/keys" | tr -d ' ')
 nenum=$(count_enum_keys "$CONF_H" 2>/dev/null)
 if [ "$nkey" -eq 0 ]; then
-	not_ok "conf.c: keys found in the conf_keys table" \
+	not_ok "conf_table.c: keys found in the conf_keys table" \
 	    "no key found in $CONF_C: has the table format changed?"
 	sed 's/^/# /' "$tmp/err" >>"$results"
 elif [ -f "$CONF_H" ] && [ "$nkey" -ne "${nenum:-0}" ]; then
-	not_ok "conf.c: keys found in the conf_keys table" \
+	not_ok "conf_table.c: keys found in the conf_keys table" \
 	    "found $nkey keys in $CONF_C but enum conf_key in $CONF_H" \
 	    "has $nenum members: the extraction missed some"
 else
-	ok "conf.c: $nkey keys found in the conf_keys table"
+	ok "conf_table.c: $nkey keys found in the conf_keys table"
 fi
 
 # 3. Each option and key in bold in the manual.

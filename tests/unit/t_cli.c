@@ -118,7 +118,7 @@ static const struct {
 	{ "-fme@x", offsetof(struct cli, from), "me@x" },
 	{ "--from=me@x", offsetof(struct cli, from), "me@x" },
 	{ "--from me@x", offsetof(struct cli, from), "me@x" },
-	{ "--fr=me@x", offsetof(struct cli, from), "me@x" },
+	{ "--acc=a1", offsetof(struct cli, account), "a1" },
 	{ "-r me@x", offsetof(struct cli, from), "me@x" },
 	{ "-rme@x", offsetof(struct cli, from), "me@x" },
 	{ "-f old@x -f me@x", offsetof(struct cli, from), "me@x" },
@@ -286,6 +286,31 @@ test_operands(void **state)
 	done(&r);
 }
 
+/* postie's own header keys: set_to_header alone means "on". */
+static void
+test_own_header_options(void **state)
+{
+	static const char *const want[][2] = {
+		{ "set_to_header", "on" }, { "set_to_header", "off" },
+		{ "set_to_header", "undisclosed_recipients" },
+		{ "from_full_name", "Ann" }, { "from_full_name", "%F" },
+	};
+	struct run r;
+	size_t i;
+
+	(void)state;
+	ok(&r, "--set-to-header --set-to-header=off "
+	    "--set-to-header=undisclosed_recipients --from-full-name=Ann "
+	    "--from-full-name %F rcpt");
+	assert_int_equal(r.cli->noverrides, UTIL_ARRAY_LEN(want));
+	for (i = 0; i < UTIL_ARRAY_LEN(want); i++) {
+		assert_string_equal(r.cli->overrides[i].key, want[i][0]);
+		assert_string_equal(r.cli->overrides[i].value, want[i][1]);
+	}
+	expect_rcpts(r.cli, 1, "rcpt");
+	done(&r);
+}
+
 /* Every override form, in argv order, with its rc key and value. */
 /* msmtp's header and sender options; header modes default to auto. */
 static void
@@ -441,6 +466,8 @@ static const struct {
 	{ "-f", "option -f needs an argument" },
 	{ "-t -f", "option -f needs an argument" },
 	{ "--from", "option --from needs an argument" },
+	/* --from and --from-full-name share the prefix. */
+	{ "--fr=me@x", "ambiguous option '--fr'" },
 	{ "--host", "option --host needs an argument" },
 	{ "-o", "option -o needs an argument" },
 	{ "--version=1", "option --version takes no argument" },
@@ -526,6 +553,7 @@ main(void)
 		cmocka_unit_test(test_flags),
 		cmocka_unit_test(test_operands),
 		cmocka_unit_test(test_overrides),
+		cmocka_unit_test(test_own_header_options),
 		cmocka_unit_test(test_msmtp_key_options),
 		cmocka_unit_test(test_dsn),
 		cmocka_unit_test(test_ignored),

@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <limits.h>
+#include <pwd.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -118,6 +119,12 @@ static const struct {
 	{ "account a\ntimeout 86401\n", ":2: timeout: '86401' is not "
 	    "'off' or a number between 1 and 86400" },
 	{ "defaults x\n", ":1: defaults: takes no argument" },
+	{ "account a\nfrom %F <a@b>\n", ":2: from: %F (the full name) "
+	    "cannot be part of an address; use from_full_name" },
+	{ "account a\nset_to_header yes\n", ":2: set_to_header: 'yes' is "
+	    "not 'on', 'off' or 'undisclosed_recipients'" },
+	{ "account a\nfrom_full_name \"A\tB\"\n", ":2: from_full_name: "
+	    "contains a line break or control character" },
 	{ "account\n", ":1: account: missing account name" },
 	{ "account  : b\n", ":1: account: missing account name" },
 	{ "account a\naccount a\n",
@@ -1109,10 +1116,6 @@ static const struct {
 	    ":2: add_missing_date_header: 'auto' is not 'on' or 'off'" },
 	{ "account a\nconnect_timeout 0\n", ":2: timeout: '0' is not 'off' "
 	    "or a number between 1 and 86400" },
-	{ "account a\nset_to_header on\n",
-	    ":2: unknown command 'set_to_header'" },
-	{ "account a\nfrom_full_name x\n",
-	    ":2: unknown command 'from_full_name'" },
 	{ "account a\n\neval\n", ":3: eval: needs an argument" },
 	{ "account a\neval echo eval echo host h\n",
 	    ":2: unknown command 'eval'" },
@@ -1243,6 +1246,57 @@ test_from_patterns(void **state)
 	unsetenv("HOSTNAME");
 }
 
+/* The user's full name as %F gives it: GECOS up to the first comma. */
+static char *
+gecos_name(void)
+{
+	struct passwd *pw = getpwuid(getuid());
+
+	assert_non_null(pw);
+	return xstrndup(pw->pw_gecos != NULL ? pw->pw_gecos : "",
+	    pw->pw_gecos != NULL ? strcspn(pw->pw_gecos, ",") : 0);
+}
+
+static void
+test_to_header_and_full_name(void **state)
+{
+	struct account *a;
+	char *name, *want;
+	struct fx x;
+
+	(void)state;
+	a = one("account default\nhost h\n");
+	assert_int_equal(a->set_to_header, ACCOUNT_TO_OFF);
+	assert_null(a->from_full_name);
+	account_free(a);
+	a = one("defaults\nset_to_header\nfrom_full_name \"Ann (%F), X\"\n"
+	    "account default\nhost h\n");
+	name = gecos_name();
+	want = xasprintf("Ann (%s), X", name);
+	assert_int_equal(a->set_to_header, ACCOUNT_TO_ON);
+	assert_int_equal(a->undisclosed_recipients, 0);
+	assert_string_equal(a->from_full_name, want);
+	free(want);
+	free(name);
+	account_free(a);
+	a = one("account default\nhost h\nset_to_header "
+	    "undisclosed_recipients\nfrom_full_name %U\n");
+	assert_int_equal(a->set_to_header, ACCOUNT_TO_UNDISCLOSED);
+	assert_int_equal(a->undisclosed_recipients, 1);
+	/* Only %F is a pattern of the name. */
+	assert_string_equal(a->from_full_name, "%U");
+	account_free(a);
+	fx_load(&x, NULL, "account default\nhost h\nset_to_header on\n"
+	    "from_full_name A\n");
+	fx_set(&x, "set_to_header", "off");
+	fx_set(&x, "from_full_name", "B C");
+	a = fx_ok(&x);
+	assert_int_equal(a->set_to_header, ACCOUNT_TO_OFF);
+	assert_string_equal(a->from_full_name, "B C");
+	account_free(a);
+	fx_free(&x);
+}
+
 static void
 test_select_env(void **state)
 {
@@ -1371,6 +1425,7 @@ main(void)
 		cmocka_unit_test(test_eval),
 		cmocka_unit_test(test_header_modes),
 		cmocka_unit_test(test_from_patterns),
+		cmocka_unit_test(test_to_header_and_full_name),
 		cmocka_unit_test(test_select_env),
 		cmocka_unit_test(test_select_host_only),
 		cmocka_unit_test(test_select_detail_glob),
