@@ -280,6 +280,14 @@ hdr_mode(const struct merge *m, enum conf_key k)
 	return strcmp(v, "on") == 0 ? ACCOUNT_HDR_ON : ACCOUNT_HDR_OFF;
 }
 
+static enum account_to
+to_mode(const char *v)
+{
+	if (v == NULL || strcmp(v, "off") == 0)
+		return ACCOUNT_TO_OFF;
+	return strcmp(v, "on") == 0 ? ACCOUNT_TO_ON : ACCOUNT_TO_UNDISCLOSED;
+}
+
 static void
 set_headers(struct account *a, const struct merge *m)
 {
@@ -289,6 +297,12 @@ set_headers(struct account *a, const struct merge *m)
 	a->set_msgid_header = hdr_mode(m, CONF_SET_MSGID_HEADER);
 	a->remove_bcc_headers = flag(m, CONF_REMOVE_BCC_HEADERS, 1);
 	a->undisclosed_recipients = flag(m, CONF_UNDISCLOSED_RECIPIENTS, 0);
+	a->set_to_header = to_mode(val(m, CONF_SET_TO_HEADER));
+	if (a->set_to_header == ACCOUNT_TO_UNDISCLOSED)
+		a->undisclosed_recipients = 1;
+	a->auto_from = flag(m, CONF_AUTO_FROM, 0);
+	a->maildomain = dup_val(m, CONF_MAILDOMAIN);
+	a->tls_min_dh_prime_bits = number(m, CONF_TLS_MIN_DH_PRIME_BITS, 0);
 }
 
 /*
@@ -449,6 +463,10 @@ expand_names(const struct merge *m, struct account *a, struct failure *f)
 	    &ef) == -1)
 		return acct_fail(m, m->l.line[CONF_DOMAIN], f, "domain: %s",
 		    ef.text);
+	if (val(m, CONF_FROM_FULL_NAME) != NULL && expand_patterns(
+	    val(m, CONF_FROM_FULL_NAME), "F", &a->from_full_name, &ef) == -1)
+		return acct_fail(m, m->l.line[CONF_FROM_FULL_NAME], f,
+		    "from_full_name: %s", ef.text);
 	return 0;
 }
 
@@ -503,6 +521,8 @@ account_free(struct account *a)
 	free(a->tls_session_file);
 	free(a->domain);
 	free(a->aliases);
+	free(a->from_full_name);
+	free(a->maildomain);
 	free(a->logfile);
 	free(a->logfile_time_format);
 	free(a->dsn_notify);

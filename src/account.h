@@ -40,6 +40,14 @@ enum account_hdr {
 	ACCOUNT_HDR_LAST
 };
 
+/* set_to_header */
+enum account_to {
+	ACCOUNT_TO_OFF,		/* never add To (the default) */
+	ACCOUNT_TO_ON,		/* list the recipients when no To/Cc/Bcc */
+	ACCOUNT_TO_UNDISCLOSED,	/* same as undisclosed_recipients on */
+	ACCOUNT_TO_LAST
+};
+
 enum account_auth {
 	ACCOUNT_AUTH_OFF,
 	ACCOUNT_AUTH_AUTO,	/* "auth on": best mechanism offered */
@@ -60,6 +68,11 @@ struct account {
 	enum account_hdr set_msgid_header;	/* OFF or AUTO */
 	int remove_bcc_headers;
 	int undisclosed_recipients;
+	enum account_to set_to_header;
+	char *from_full_name;		/* %F expanded; NULL: not set */
+	int auto_from;			/* obsolete; already applied to from */
+	char *maildomain;		/* for auto_from, or NULL */
+	int tls_min_dh_prime_bits;	/* accepted only; 0: not set */
 	char *aliases;			/* aliases file, or NULL */
 	char *user;			/* SASL user name, or NULL */
 	struct secret_source password;

@@ -1,5 +1,6 @@
 /*
- * hdr.h - RFC 5322 header scanning and address lists.  No I/O.
+ * hdr.h - RFC 5322 header scanning (hdr.c) and address lists and
+ * display names (hdr_addr.c).  No I/O.
  *
  * Contract: push header lines (without their line ending) into a scanner
  * and pull complete, unfolded fields out; the scanner copies what it

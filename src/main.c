@@ -1,6 +1,7 @@
 /*
- * main.c - run the pipeline: argv and rc files -> account -> message ->
- * envelope -> session -> result -> log line and exit status.
+ * main.c - choose the mode and run it: a message through the pipeline
+ * (run.c), -bs, the queue commands, the background flush, or a mode that
+ * only prints; then the exit status.
  *
  * Only this file exits, and only with the status result.c chose.
  */
@@ -14,11 +15,9 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sysexits.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "account.h"
-#include "aliases.h"
 #include "bsrun.h"
 #include "cli.h"
 #include "conf.h"
@@ -30,325 +29,9 @@
 #include "qrun.h"
 #include "queue.h"
 #include "result.h"
+#include "run.h"
 #include "session.h"
 #include "srv.h"
-
-struct run {
-	struct cli *cli;
-	struct conf *sys;
-	struct conf *user;
-	struct account *acct;
-	struct message *msg;
-	struct envelope *env;
-	struct session_report rep;
-	struct failure fail;
-	int confs_read;
-	struct queue *queue;
-	char qid[QUEUE_ID_SIZE];	/* set when the message was queued */
-	char *qreason;			/* why it was queued, or NULL */
-	int spawn_flush;		/* queue always: flush in background */
-	int msg_fd;			/* the message: stdin, or -bs's file */
-	struct message *raw;		/* --read-envelope-from: first pass */
-	char *hdr_from;			/* its From address */
-};
-
-/* A missing file is normal unless the user named it with -C. */
-static int
-main_read_conf(const char *path, int must_exist, struct conf **out,
-    struct failure *f)
-{
-	*out = NULL;
-	if (conf_read(path, out, f) == 0)
-		return 0;
-	if (f->cls == FAIL_NOINPUT && conf_last_errno() == ENOENT &&
-	    !must_exist) {
-		failure_clear(f);
-		return 0;
-	}
-	return -1;
-}
-
-static int
-main_read_confs(struct run *r, struct failure *f)
-{
-	char *user_path;
-	int rc;
-
-	if (r->confs_read)
-		return 0;
-	if (main_read_conf(conf_system_path(), 0, &r->sys, f) < 0)
-		return -1;
-	user_path = r->cli->conf_file != NULL ? xstrdup(r->cli->conf_file) :
-	    conf_user_path();
-	rc = main_read_conf(user_path, r->cli->conf_file != NULL, &r->user,
-	    f);
-	free(user_path);
-	r->confs_read = rc == 0;
-	return rc;
-}
-
-/* -f, or the From address with --read-envelope-from; NULL if neither. */
-static const char *
-main_cli_from(const struct run *r)
-{
-	return r->hdr_from != NULL ? r->hdr_from : r->cli->from;
-}
-
-/* The account called name (NULL: by -f or "default"), with overrides. */
-static int
-main_resolve(struct run *r, const char *name, struct account **out,
-    struct failure *f)
-{
-	const struct cli *cli = r->cli;
-	struct account_request req;
-	const char **keys, **values;
-	size_t i;
-	int rc;
-
-	*out = NULL;
-	memset(&req, 0, sizeof(req));
-	/* msmtp: --host without -a uses the command line alone. */
-	for (i = 0; i < cli->noverrides && name == NULL; i++)
-		if (strcmp(cli->overrides[i].key, "host") == 0)
-			req.host_only = cli->overrides[i].value[0] != '\0';
-	if (!req.host_only && main_read_confs(r, f) < 0)
-		return -1;
-	keys = xcalloc(cli->noverrides + 1, sizeof(*keys));
-	values = xcalloc(cli->noverrides + 1, sizeof(*values));
-	for (i = 0; i < cli->noverrides; i++) {
-		keys[i] = cli->overrides[i].key;
-		values[i] = cli->overrides[i].value;
-	}
-	req.name = name;
-	req.from = name == NULL ? main_cli_from(r) : NULL;
-	req.override_keys = keys;
-	req.override_values = values;
-	req.noverrides = cli->noverrides;
-	rc = account_resolve(r->sys, r->user, &req, out, f);
-	free(keys);
-	free(values);
-	return rc;
-}
-
-static int
-main_load_account(struct run *r)
-{
-	return main_resolve(r, r->cli->account, &r->acct, &r->fail);
-}
-
-/* For a flush: the account named in a queued envelope. */
-static int
-main_entry_account(void *arg, const char *name, struct account **out,
-    struct failure *f)
-{
-	struct run *r = arg;
-
-	/* "cmdline" is the account made of command-line options alone. */
-	if (name != NULL && strcmp(name, "cmdline") == 0)
-		name = NULL;
-	return main_resolve(r, name, out, f);
-}
-
-/* The right-hand side for an added Message-ID: the sender's domain. */
-static const char *
-main_msgid_domain(const struct run *r, const char *from)
-{
-	const char *at = from != NULL ? strrchr(from, '@') : NULL;
-
-	return at != NULL && at[1] != '\0' ? at + 1 : r->acct->domain;
-}
-
-/* The sender the command line asks for, unless the account forbids. */
-static const char *
-main_env_from(const struct run *r)
-{
-	return r->acct->allow_from_override ? main_cli_from(r) : NULL;
-}
-
-static enum message_hdr
-main_hdr_mode(enum account_hdr h)
-{
-	return h == ACCOUNT_HDR_OFF ? MESSAGE_HDR_OFF : h == ACCOUNT_HDR_ON ?
-	    MESSAGE_HDR_ON : MESSAGE_HDR_AUTO;
-}
-
-static int
-main_read_message(struct run *r)
-{
-	const struct account *a = r->acct;
-	struct message_options opt;
-	const char *from = main_env_from(r) != NULL ? main_env_from(r) :
-	    a->from;
-
-	memset(&opt, 0, sizeof(opt));
-	opt.read_recipients = r->cli->read_recipients;
-	opt.from_addr = from;
-	opt.full_name = r->cli->full_name;
-	opt.msgid_domain = main_msgid_domain(r, from);
-	opt.set_from = main_hdr_mode(a->set_from_header);
-	opt.set_date = main_hdr_mode(a->set_date_header);
-	opt.set_msgid = main_hdr_mode(a->set_msgid_header);
-	opt.keep_bcc = !a->remove_bcc_headers;
-	opt.undisclosed = a->undisclosed_recipients;
-	return message_read(r->msg_fd, &opt, &r->msg, &r->fail);
-}
-
-/*
- * --read-envelope-from: a first pass that changes nothing finds the From
- * address, which then chooses the account; the message is read again
- * from that pass's spool.
- */
-static int
-main_read_hdr_from(struct run *r)
-{
-	struct message_options opt;
-
-	memset(&opt, 0, sizeof(opt));
-	opt.set_from = opt.set_date = opt.set_msgid = MESSAGE_HDR_OFF;
-	opt.keep_bcc = 1;
-	if (message_read(r->msg_fd, &opt, &r->raw, &r->fail) < 0)
-		return -1;
-	if (r->raw->from == NULL) {
-		failure_set(&r->fail, FAIL_DATA, "--read-envelope-from: the "
-		    "message has no From header with an address");
-		return -1;
-	}
-	r->hdr_from = xstrdup(r->raw->from);
-	r->msg_fd = r->raw->fd;
-	return 0;
-}
-
-static int
-main_build_envelope(struct run *r)
-{
-	struct envelope_request req;
-	struct aliases *al = NULL;
-	int rc;
-
-	if (r->acct->aliases != NULL &&
-	    aliases_load(r->acct->aliases, &al, &r->fail) < 0)
-		return -1;
-	memset(&req, 0, sizeof(req));
-	req.from = main_env_from(r);
-	req.rcpts = r->cli->rcpts;
-	req.nrcpts = r->cli->nrcpts;
-	req.envid = r->cli->envid;
-	req.aliases = al;
-	rc = envelope_build(r->acct, &req, r->msg, &r->env, &r->fail);
-	aliases_free(al);
-	return rc;
-}
-
-static void
-main_log_line(const struct run *r, int status)
-{
-	struct qrun_logline l;
-
-	memset(&l, 0, sizeof(l));
-	l.acct = r->acct;
-	l.env = r->env;
-	l.msg = r->msg;
-	l.rep = &r->rep;
-	l.status = status;
-	l.error = status != 0 ? r->fail.text : r->qreason;
-	l.queued = r->qid[0] != '\0' ? r->qid : NULL;
-	qrun_log_line(&l);
-}
-
-static int
-main_open_queue(struct run *r, const char *dir)
-{
-	if (r->queue != NULL)
-		return 0;
-	return queue_open(dir, &r->queue, &r->fail);
-}
-
-/* queue always, --enqueue: accepted once the entry is durable. */
-static int
-main_enqueue(struct run *r)
-{
-	if (main_open_queue(r, r->acct->queue_dir) < 0 ||
-	    queue_commit(r->queue, r->env, r->msg, r->qid, &r->fail) < 0)
-		return -1;
-	log_debug("queued as %s in %s", r->qid, r->acct->queue_dir);
-	r->spawn_flush = !r->cli->enqueue_only;
-	return 0;
-}
-
-/* queue fallback: keep a message whose failure is temporary. */
-static int
-main_fallback(struct run *r)
-{
-	struct envelope *env = r->env;
-	struct failure qf;
-
-	/* The attempt just made counts: the next waits out the pause. */
-	env->attempts = 1;
-	env->last_error = xstrdup(r->rep.fail.text);
-	env->next_try = (long long)time(NULL) + queue_backoff(
-	    r->acct->queue_retry_first_s, r->acct->queue_retry_max_s, 1);
-	if (main_open_queue(r, r->acct->queue_dir) < 0 ||
-	    queue_commit(r->queue, r->env, r->msg, r->qid, &qf) < 0) {
-		if (r->queue == NULL)
-			qf = r->fail;
-		r->fail = r->rep.fail;
-		r->qid[0] = '\0';
-		log_error("cannot queue the message: %s", qf.text);
-		return -1;
-	}
-	r->qreason = xstrdup(r->rep.fail.text);
-	failure_clear(&r->fail);
-	log_info("queued as %s (%s)", r->qid, r->qreason);
-	return 0;
-}
-
-/* failover: the next accounts; the one that delivers becomes r->acct. */
-static int
-main_failover(struct run *r)
-{
-	struct qrun_options opt;
-	struct account *used;
-
-	memset(&opt, 0, sizeof(opt));
-	opt.account = main_entry_account;
-	opt.arg = r;
-	if (qrun_failover(&opt, r->acct, r->env, r->msg, &r->rep,
-	    &used) < 0) {
-		r->fail = r->rep.fail;
-		return -1;
-	}
-	account_free(r->acct);
-	r->acct = used;
-	failure_clear(&r->fail);
-	return 0;
-}
-
-static int
-main_send(struct run *r)
-{
-	if (r->cli->read_envelope_from && main_read_hdr_from(r) < 0)
-		return -1;
-	if (main_load_account(r) < 0 || main_read_message(r) < 0 ||
-	    main_build_envelope(r) < 0)
-		return -1;
-	if (r->cli->enqueue_only || r->acct->queue == ACCOUNT_QUEUE_ALWAYS)
-		return main_enqueue(r);
-	if (session_deliver(r->acct, r->env, r->msg, &r->rep) < 0) {
-		r->fail = r->rep.fail;
-		qrun_mark_accepted(r->env, &r->rep);
-		if (result_action(&r->fail) == RESULT_KEEP &&
-		    r->acct->failover != NULL && main_failover(r) == 0)
-			return 0;
-		if (r->acct->queue == ACCOUNT_QUEUE_FALLBACK &&
-		    result_action(&r->fail) == RESULT_KEEP)
-			return main_fallback(r);
-		return -1;
-	}
-	/* The server is up: what waits for it can go too, in the
-	 * background (only this account's entries, see main_flush). */
-	r->spawn_flush = qrun_queue_nonempty(r->acct->queue_dir);
-	return 0;
-}
 
 static int
 main_flush(struct run *r)
@@ -357,7 +40,7 @@ main_flush(struct run *r)
 	struct qrun_counts c;
 
 	memset(&opt, 0, sizeof(opt));
-	opt.account = main_entry_account;
+	opt.account = run_entry_account;
 	opt.arg = r;
 	/* A background flush after a message is its account's only. */
 	if (r->cli->mode == CLI_MODE_SEND && r->env != NULL)
@@ -369,7 +52,7 @@ main_flush(struct run *r)
 static int
 main_queue_open_flush(struct run *r)
 {
-	if (main_open_queue(r, r->acct->queue_dir) < 0)
+	if (run_open_queue(r, r->acct->queue_dir) < 0)
 		return -1;
 	return main_flush(r);
 }
@@ -381,15 +64,15 @@ main_queue_cmd(struct run *r)
 	char *dir;
 	int rc;
 
-	if (main_load_account(r) == 0) {
-		rc = main_open_queue(r, r->acct->queue_dir);
+	if (run_load_account(r) == 0) {
+		rc = run_open_queue(r, r->acct->queue_dir);
 	} else if (r->cli->mode == CLI_MODE_LIST && r->cli->account == NULL &&
 	    r->confs_read) {
 		/* Listing needs no account: use the default place. */
 		log_debug("%s; listing the default queue", r->fail.text);
 		failure_clear(&r->fail);
 		dir = account_queue_dir_default();
-		rc = main_open_queue(r, dir);
+		rc = run_open_queue(r, dir);
 		free(dir);
 	} else {
 		return -1;
@@ -413,10 +96,10 @@ static int
 main_pretend(struct run *r)
 {
 	info_print_account(stdout, r->acct);
-	if (r->cli->read_recipients && main_read_message(r) < 0)
+	if (r->cli->read_recipients && run_read_message(r) < 0)
 		return -1;
 	if ((r->cli->nrcpts > 0 || r->msg != NULL) &&
-	    main_build_envelope(r) < 0)
+	    run_build_envelope(r) < 0)
 		return -1;
 	info_print_envelope(stdout, r->env, r->cli->read_recipients);
 	return 0;
@@ -460,7 +143,7 @@ main_info(struct run *r)
 {
 	if (r->cli->mode == CLI_MODE_CONFIGURE)
 		return main_configure(r);
-	if (main_load_account(r) < 0)
+	if (run_load_account(r) < 0)
 		return -1;
 	if (r->cli->pretend)
 		return main_pretend(r);
@@ -514,22 +197,6 @@ main_spawn_flush(struct run *r)
 	return 1;
 }
 
-static void
-main_free(struct run *r)
-{
-	session_report_clear(&r->rep);
-	queue_free(r->queue);
-	free(r->qreason);
-	envelope_free(r->env);
-	message_free(r->msg);
-	message_free(r->raw);
-	free(r->hdr_from);
-	account_free(r->acct);
-	conf_free(r->user);
-	conf_free(r->sys);
-	cli_free(r->cli);
-}
-
 /*
  * -bs: one transaction's message, sent as if it had come on stdin with
  * MAIL FROM as -f and the RCPT TO addresses as arguments.  The rc files
@@ -556,12 +223,12 @@ main_bs_deliver(void *arg, const struct bsrun_txn *t, struct bsrun_done *d)
 	r.user = top->user;
 	r.confs_read = top->confs_read;
 	r.msg_fd = t->fd;
-	if (main_send(&r) < 0) {
+	if (run_send(&r) < 0) {
 		d->status = result_exit_status(&r.fail);
 		d->fail = r.fail;
 		log_error("%s", r.fail.text);
 	}
-	main_log_line(&r, d->status);
+	run_log_line(&r, d->status);
 	(void)strlcpy(d->queued, r.qid, sizeof(d->queued));
 	top->sys = r.sys;
 	top->user = r.user;
@@ -575,7 +242,7 @@ main_bs_deliver(void *arg, const struct bsrun_txn *t, struct bsrun_done *d)
 	}
 	r.cli = NULL;
 	r.sys = r.user = NULL;
-	main_free(&r);
+	run_free(&r);
 }
 
 /* -bs: an SMTP session with the caller on stdin and stdout. */
@@ -613,6 +280,28 @@ main_bs(struct run *r)
 	return status;
 }
 
+/* The exit status for a mode's result; a failure is said once. */
+static int
+main_status(const struct run *r, int rc)
+{
+	if (rc == 0)
+		return EX_OK;
+	log_error("%s", r->fail.text);
+	return result_exit_status(&r->fail);
+}
+
+/* The library versions, then the files postie reads, as msmtp shows. */
+static void
+main_print_version(void)
+{
+	char *user = conf_user_path();
+
+	cli_print_version(stdout);
+	printf("system configuration file: %s\n", conf_system_path());
+	printf("user configuration file: %s\n", user);
+	free(user);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -631,44 +320,34 @@ main(int argc, char **argv)
 	log_set_debug(r.cli->debug);
 	if (r.cli->mode == CLI_MODE_VERSION || r.cli->mode == CLI_MODE_HELP) {
 		if (r.cli->mode == CLI_MODE_VERSION)
-			cli_print_version(stdout);
+			main_print_version();
 		else
 			cli_print_help(stdout);
 		cli_free(r.cli);
 		return fflush(stdout) == 0 ? EX_OK : EX_IOERR;
 	}
-	status = EX_OK;
 	if (main_is_info(r.cli)) {
-		if (main_info(&r) < 0) {
-			status = result_exit_status(&r.fail);
-			log_error("%s", r.fail.text);
-		} else if (fflush(stdout) != 0) {
+		status = main_status(&r, main_info(&r));
+		if (status == EX_OK && fflush(stdout) != 0)
 			status = EX_IOERR;
-		}
-		main_free(&r);
+		run_free(&r);
 		return status;
 	}
 	if (r.cli->mode == CLI_MODE_BSMTP) {
 		status = main_bs(&r);
-		main_free(&r);
+		run_free(&r);
 		return status;
 	}
 	if (r.cli->mode != CLI_MODE_SEND) {
-		if (main_queue_cmd(&r) < 0) {
-			status = result_exit_status(&r.fail);
-			log_error("%s", r.fail.text);
-		}
-		main_free(&r);
+		status = main_status(&r, main_queue_cmd(&r));
+		run_free(&r);
 		return status;
 	}
-	if (main_send(&r) < 0) {
-		status = result_exit_status(&r.fail);
-		log_error("%s", r.fail.text);
-	}
-	main_log_line(&r, status);
+	status = main_status(&r, run_send(&r));
+	run_log_line(&r, status);
 	if (status == EX_OK && r.spawn_flush && main_spawn_flush(&r) == 1 &&
 	    main_queue_open_flush(&r) < 0)
 		status = result_exit_status(&r.fail);
-	main_free(&r);
+	run_free(&r);
 	return status;
 }

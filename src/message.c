@@ -5,13 +5,12 @@
  * collected into lines and fed to the hdr.c scanner; kept fields are held
  * in memory (bounded by MESSAGE_HEADER_MAX) because missing fields are
  * added in front of them once the header has ended.  After that the body
- * is converted to CRLF on the fly and streamed to the spool, so only the
- * header and one chunk are ever in memory.
+ * is converted to CRLF on the fly and streamed to the spool
+ * (message_spool.c), so only the header and one chunk are ever in memory.
  */
 #include "config.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -20,21 +19,9 @@
 #include "hdr.h"
 #include "message.h"
 #include "message_add.h"
+#include "message_spool.h"
 
 #define CHUNK (64 * 1024)
-
-struct buf {
-	char	*p;
-	size_t	 len, cap;
-};
-
-struct spool {
-	int	 fd;
-	char	*buf;		/* CHUNK bytes waiting to be written */
-	size_t	 len;
-	off_t	 size, max;
-	int	 eightbit;
-};
 
 /* Addresses collected for -t. */
 struct rlist {
@@ -53,97 +40,23 @@ enum resent {
 struct reader {
 	const struct message_options *opt;
 	struct message		*msg;
-	struct spool		 sp;
+	struct message_spool	 sp;
 	struct hdr_scanner	*sc;
-	struct buf		 line;	/* header line being collected */
-	struct buf		 head;	/* kept fields, CRLF form */
+	struct util_buf		 line;	/* header line being collected */
+	struct util_buf		 head;	/* kept fields, CRLF form */
 	size_t			 hdr_bytes;
 	struct rlist		 plain;	/* To, Cc, Bcc */
 	struct rlist		 resent;	/* first Resent- block */
 	enum resent		 rstate;
 	int			 at_eof;	/* input ended in the header */
 	int			 in_body;
-	int			 cr_pending;	/* body: CR, maybe LF next */
-	int			 at_bol;	/* body: at start of a line */
 	int			 has_date, has_from, has_msgid;
+	int			 has_to;	/* To, Cc or Bcc seen */
 };
-
-static void
-buf_add(struct buf *b, const char *s, size_t n)
-{
-	if (b->p == NULL || b->len + n + 1 > b->cap) {
-		b->cap = (b->len + n + 1) * 2;
-		b->p = xrealloc(b->p, b->cap);
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-}
-
-/* Spool output. */
-
-static int
-spool_open(struct spool *sp, const char *dir, struct failure *f)
-{
-	char *path;
-
-	if (dir == NULL || *dir == '\0')
-		dir = getenv("TMPDIR");
-	if (dir == NULL || *dir == '\0')
-		dir = "/tmp";
-	path = xasprintf("%s/postie.XXXXXX", dir);
-	sp->fd = mkostemp(path, O_CLOEXEC);
-	/* Unlinked at once: nothing is left behind on any exit path. */
-	if (sp->fd == -1 || unlink(path) == -1) {
-		failure_set(f, FAIL_CANTCREAT, "cannot create a spool file in "
-		    "%s: %s", dir, strerror(errno));
-		free(path);
-		return -1;
-	}
-	free(path);
-	sp->buf = xmalloc(CHUNK);
-	return 0;
-}
-
-static int
-spool_flush(struct spool *sp, struct failure *f)
-{
-	if (sp->len > 0 && util_write_all(sp->fd, sp->buf, sp->len) == -1) {
-		failure_set(f, FAIL_IO, "spool file: write: %s",
-		    strerror(errno));
-		return -1;
-	}
-	sp->len = 0;
-	return 0;
-}
-
-static int
-spool_put(struct spool *sp, const char *s, size_t n, struct failure *f)
-{
-	size_t i, k;
-
-	for (i = 0; i < n && !sp->eightbit; i++)
-		if ((unsigned char)s[i] >= 0x80)
-			sp->eightbit = 1;
-	sp->size += (off_t)n;
-	if (sp->max > 0 && sp->size > sp->max) {
-		failure_set(f, FAIL_DATA, "message exceeds the size limit of "
-		    "%lld bytes", (long long)sp->max);
-		return -1;
-	}
-	for (; n > 0; s += k, n -= k) {
-		if (sp->len == CHUNK && spool_flush(sp, f) == -1)
-			return -1;
-		k = n < CHUNK - sp->len ? n : CHUNK - sp->len;
-		memcpy(sp->buf + sp->len, s, k);
-		sp->len += k;
-	}
-	return 0;
-}
 
 /* Fields added in front of the header, in msmtp's order. */
 static int
-add_missing(struct reader *r, struct buf *b, struct failure *f)
+add_missing(struct reader *r, struct util_buf *b, struct failure *f)
 {
 	const struct message_options *o = r->opt;
 	struct message_add a = {
@@ -151,6 +64,8 @@ add_missing(struct reader *r, struct buf *b, struct failure *f)
 		    (o->set_from == MESSAGE_HDR_ON ||
 		    (o->set_from == MESSAGE_HDR_AUTO && !r->has_from)),
 		.undisclosed = o->undisclosed,
+		.to = o->to_rcpts,
+		.nto = o->set_to && !r->has_to ? o->nto_rcpts : 0,
 		.date = o->set_date == MESSAGE_HDR_AUTO && !r->has_date,
 		.msgid = o->set_msgid == MESSAGE_HDR_AUTO && !r->has_msgid,
 		.from_addr = r->opt->from_addr,
@@ -161,7 +76,7 @@ add_missing(struct reader *r, struct buf *b, struct failure *f)
 
 	if (message_add_fields(&a, &fields, &r->msg->msgid, f) == -1)
 		return -1;
-	buf_add(b, fields, strlen(fields));
+	util_buf_add(b, fields, strlen(fields));
 	free(fields);
 	if (a.from) {
 		free(r->msg->from);
@@ -307,6 +222,9 @@ head_field(struct reader *r, const struct hdr_field *fld, struct failure *f)
 
 	if (note_rcpts(r, fld, f) == -1)
 		return -1;
+	if (hdr_name_is(fld, "To") || hdr_name_is(fld, "Cc") ||
+	    hdr_name_is(fld, "Bcc"))
+		r->has_to = 1;
 	if (field_dropped(r->opt, fld))
 		return 0;
 	if (hdr_name_is(fld, "From")) {
@@ -320,11 +238,11 @@ head_field(struct reader *r, const struct hdr_field *fld, struct failure *f)
 	}
 	for (p = fld->raw; *p != '\0'; p++) {
 		if (*p == '\n')
-			buf_add(&r->head, "\r\n", 2);
+			util_buf_add(&r->head, "\r\n", 2);
 		else
-			buf_add(&r->head, p, 1);
+			util_buf_add(&r->head, p, 1);
 	}
-	buf_add(&r->head, "\r\n", 2);
+	util_buf_add(&r->head, "\r\n", 2);
 	return 0;
 }
 
@@ -336,7 +254,7 @@ head_field(struct reader *r, const struct hdr_field *fld, struct failure *f)
 static int
 head_end(struct reader *r, const char *body, size_t blen, struct failure *f)
 {
-	struct buf out = { 0 };
+	struct util_buf out = { 0 };
 	int rc;
 
 	if (add_missing(r, &out, f) == -1) {
@@ -344,21 +262,21 @@ head_end(struct reader *r, const char *body, size_t blen, struct failure *f)
 		return -1;
 	}
 	if (r->head.len > 0)
-		buf_add(&out, r->head.p, r->head.len);
+		util_buf_add(&out, r->head.p, r->head.len);
 	/* Input that ends in the header gets no empty body, as in msmtp. */
 	if (!r->at_eof)
-		buf_add(&out, "\r\n", 2);
+		util_buf_add(&out, "\r\n", 2);
 	take_rcpts(r);
 	if (body != NULL) {
-		buf_add(&out, body, blen);
-		buf_add(&out, "\r\n", 2);
+		util_buf_add(&out, body, blen);
+		util_buf_add(&out, "\r\n", 2);
 	}
-	rc = spool_put(&r->sp, out.p, out.len, f);
+	rc = message_spool_put(&r->sp, out.p, out.len, f);
 	free(out.p);
 	free(r->head.p);
 	memset(&r->head, 0, sizeof(r->head));
 	r->in_body = 1;
-	r->at_bol = 1;
+	r->sp.at_bol = 1;
 	return rc;
 }
 
@@ -441,7 +359,7 @@ head_feed(struct reader *r, const char *p, size_t n, size_t *used,
 			    "1 MiB");
 			return -1;
 		}
-		buf_add(&r->line, p + i, take);
+		util_buf_add(&r->line, p + i, take);
 		i += take;
 		if (nl == NULL)
 			break;
@@ -454,50 +372,6 @@ head_feed(struct reader *r, const char *p, size_t n, size_t *used,
 	return 0;
 }
 
-/*
- * Body: LF, CRLF and a lone CR all become CRLF.  Keeping a lone CR would
- * let "\r.\r\n" end the data early at a server that takes a lone CR as
- * a line end (SMTP smuggling); as CRLF the dot is stuffed like any other.
- */
-
-static int
-body_feed(struct reader *r, const char *p, size_t n, struct failure *f)
-{
-	size_t i = 0, run;
-
-	while (i < n) {
-		if (r->cr_pending) {
-			r->cr_pending = 0;
-			if (p[i] == '\n') {
-				i++;
-				r->at_bol = 1;
-				if (spool_put(&r->sp, "\r\n", 2, f) == -1)
-					return -1;
-				continue;
-			}
-			r->at_bol = 1;
-			if (spool_put(&r->sp, "\r\n", 2, f) == -1)
-				return -1;
-		}
-		run = i;
-		while (run < n && p[run] != '\r' && p[run] != '\n')
-			run++;
-		if (run > i) {
-			r->at_bol = 0;
-			if (spool_put(&r->sp, p + i, run - i, f) == -1)
-				return -1;
-			i = run;
-		} else if (p[i++] == '\r')
-			r->cr_pending = 1;
-		else {
-			r->at_bol = 1;
-			if (spool_put(&r->sp, "\r\n", 2, f) == -1)
-				return -1;
-		}
-	}
-	return 0;
-}
-
 static int
 feed(struct reader *r, const char *p, size_t n, struct failure *f)
 {
@@ -506,7 +380,7 @@ feed(struct reader *r, const char *p, size_t n, struct failure *f)
 	if (!r->in_body && head_feed(r, p, n, &used, f) == -1)
 		return -1;
 	if (r->in_body && used < n)
-		return body_feed(r, p + used, n - used, f);
+		return message_spool_body(&r->sp, p + used, n - used, f);
 	return 0;
 }
 
@@ -523,13 +397,7 @@ finish(struct reader *r, struct failure *f)
 	if (!r->in_body &&
 	    head_event(r, hdr_scanner_finish(r->sc), 1, NULL, 0, f) == -1)
 		return -1;
-	/* A CR right at the end is taken as the end of the last line. */
-	if (r->cr_pending || !r->at_bol) {
-		r->cr_pending = 0;
-		r->at_bol = 1;
-		return spool_put(&r->sp, "\r\n", 2, f);
-	}
-	return 0;
+	return message_spool_end(&r->sp, f);
 }
 
 static int
@@ -570,7 +438,7 @@ message_read(int infd, const struct message_options *opt,
 	r.msg = xcalloc(1, sizeof(*r.msg));
 	r.msg->fd = -1;
 	r.sp.max = opt->max_size;
-	rc = spool_open(&r.sp, opt->tmpdir, f);
+	rc = message_spool_open(&r.sp, opt->tmpdir, f);
 	r.msg->fd = r.sp.fd;	/* closed by message_free() on failure */
 	if (rc == -1) {
 		message_free(r.msg);
@@ -579,7 +447,7 @@ message_read(int infd, const struct message_options *opt,
 	r.sc = hdr_scanner_new();
 	rc = read_all(&r, infd, f);
 	if (rc == 0)
-		rc = spool_flush(&r.sp, f);
+		rc = message_spool_flush(&r.sp, f);
 	if (rc == 0 && lseek(r.sp.fd, 0, SEEK_SET) == -1) {
 		failure_set(f, FAIL_IO, "spool file: seek: %s",
 		    strerror(errno));
@@ -588,7 +456,7 @@ message_read(int infd, const struct message_options *opt,
 	r.msg->size = r.sp.size;
 	r.msg->eightbit = r.sp.eightbit;
 	hdr_scanner_free(r.sc);
-	free(r.sp.buf);
+	message_spool_clear(&r.sp);
 	free(r.line.p);
 	rlist_clear(&r.plain);
 	rlist_clear(&r.resent);

@@ -7,7 +7,8 @@
  * ordinary data (dot-stuffing happens when sending).  The header section
  * (at most MESSAGE_HEADER_MAX bytes) is scanned with hdr.c: Bcc is
  * removed, From/Date/Message-ID are added when missing (each as the
- * options say, msmtp's header rules), and the facts
+ * options say, msmtp's header rules), To listing the recipients when
+ * set_to asks and the message has no To, Cc or Bcc, and the facts
  * below are collected.  The spool then holds exactly the bytes to send.
  * Errors: FAIL_DATA (malformed header, too large), FAIL_IO (stdin or
  * spool), FAIL_CANTCREAT (no spool file).
@@ -38,6 +39,9 @@ struct message_options {
 	enum message_hdr set_from, set_date, set_msgid;
 	int keep_bcc;			/* remove_bcc_headers off */
 	int undisclosed;		/* To, Cc, Bcc: undisclosed */
+	int set_to;			/* add To when no To, Cc or Bcc */
+	char *const *to_rcpts;		/* listed in that To, borrowed */
+	size_t nto_rcpts;
 	const char *tmpdir;		/* spool dir; NULL: $TMPDIR, /tmp */
 	off_t max_size;			/* 0: unlimited */
 };

@@ -1,13 +1,10 @@
 /*
- * session.c - drive one SMTP session: connect, TLS, the engine's actions,
- * SASL steps and the body, and collect what happened.
- *
- * The engine decides what to say; this file only moves bytes and runs the
- * libraries the engine must not see.
+ * session.c - one SMTP session: connect, wrap the connection in TLS, set
+ * the engine up for each message, and collect what happened.  The
+ * dialogue itself is session_run.c's.
  */
 #include "config.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,37 +16,9 @@
 #include "net.h"
 #include "reply.h"
 #include "sasl.h"
-#include "session.h"
+#include "session_int.h"
 #include "smtp.h"
 #include "tls.h"
-
-struct session {
-	const struct account *acct;
-	const struct message *msg;
-	int fd;
-	struct transport plain;
-	struct tls *tls;
-	struct iobuf *io;
-	struct smtp *smtp;
-	struct reply_reader *rd;
-	struct sasl *sasl;
-	struct secret *password;
-	int authenticated;
-	char *from_ascii;		/* A-label forms for a server */
-	char **rcpts_ascii;		/* without SMTPUTF8 */
-	char *downgrade_error;		/* why there are none, or NULL */
-	struct smtp_config cfg;		/* the current message's */
-	int keep_open;			/* several messages (session_new) */
-};
-
-/*
- * The whole dialogue may take this many step timeouts at most (the time
- * spent sending the body does not count): a server that answers each step
- * just before the step timeout cannot stretch the session without end.
- */
-#define SESSION_DEADLINE_STEPS 4
-/* RFC 5321 4.5.3.1.6: a line is at most 998 octets without its CRLF. */
-#define SESSION_LINE_MAX 998
 
 static int
 session_timeout_ms(const struct session *s)
@@ -57,7 +26,7 @@ session_timeout_ms(const struct session *s)
 	return s->acct->timeout_s * 1000;
 }
 
-static int
+int
 session_tls_handshake(struct session *s, struct failure *f)
 {
 	struct tls_options opt;
@@ -87,215 +56,6 @@ session_tls_handshake(struct session *s, struct failure *f)
 		log_debug("discarded data the server sent before TLS");
 	log_debug("TLS session: %s", tls_summary(s->tls));
 	return 0;
-}
-
-static void
-session_send(struct session *s, const struct smtp_action *act)
-{
-	struct failure f;
-	size_t len = strlen(act->text);
-
-	/* A new flight while replies are unread: the server said more than
-	 * it was asked, and a reply could be taken for another's. */
-	if (iobuf_input_pending(s->io) > 0 && strcmp(act->text, "QUIT") != 0) {
-		failure_set(&f, FAIL_PROTOCOL, "the server sent data nobody "
-		    "asked for");
-		smtp_on_io_error(s->smtp, &f);
-		return;
-	}
-	log_proto(LOG_DIR_OUT, act->text, len, act->hide_from);
-	if (iobuf_write(s->io, act->text, len, &f) < 0 ||
-	    iobuf_write(s->io, "\r\n", 2, &f) < 0)
-		smtp_on_io_error(s->smtp, &f);
-}
-
-static size_t
-session_in_hide(const struct session *s, const char *line, size_t len)
-{
-	/* Only challenges are secret; error replies stay readable. */
-	if (len >= 3 && memcmp(line, "334", 3) == 0)
-		return smtp_reply_hide_from(s->smtp);
-	return LOG_SHOW_ALL;
-}
-
-static void
-session_read(struct session *s)
-{
-	struct failure f;
-	struct reply *r = NULL;
-	enum reply_status st = REPLY_MORE;
-	const char *line;
-	size_t len;
-
-	if (iobuf_flush(s->io, &f) < 0) {
-		smtp_on_io_error(s->smtp, &f);
-		return;
-	}
-	net_quickack(s->fd);
-	while (st == REPLY_MORE) {
-		if (iobuf_read_line(s->io, REPLY_LINE_MAX, &line, &len,
-		    &f) < 0) {
-			smtp_on_io_error(s->smtp, &f);
-			return;
-		}
-		log_proto(LOG_DIR_IN, line, len, session_in_hide(s, line,
-		    len));
-		st = reply_reader_push(s->rd, line, len, &r, &f);
-	}
-	if (st == REPLY_BAD) {
-		smtp_on_io_error(s->smtp, &f);
-		return;
-	}
-	smtp_on_reply(s->smtp, r);
-	reply_free(r);
-}
-
-static void
-session_starttls(struct session *s)
-{
-	struct failure f;
-
-	if (session_tls_handshake(s, &f) < 0)
-		smtp_on_tls(s->smtp, 0, &f);
-	else
-		smtp_on_tls(s->smtp, 1, NULL);
-}
-
-static void
-session_wipe(char *s)
-{
-	if (s != NULL) {
-		explicit_bzero(s, strlen(s));
-		free(s);
-	}
-}
-
-static void
-session_auth_begin(struct session *s, const char *offered)
-{
-	struct sasl_options opt;
-	struct failure f;
-	const char *mech = NULL;
-	char *initial = NULL, *cb = NULL;
-
-	failure_clear(&f);
-	if (s->acct->password.kind != SECRET_NONE && s->password == NULL)
-		s->password = secret_fetch(&s->acct->password, &f);
-	memset(&opt, 0, sizeof(opt));
-	opt.user = s->acct->user;
-	opt.password = s->password;
-	opt.host = s->acct->host_ascii;
-	opt.mech = s->acct->auth == ACCOUNT_AUTH_MECH ?
-	    s->acct->auth_mech : NULL;
-	opt.tls_active = s->tls != NULL;
-	opt.allow_clear = s->acct->auth_without_tls;
-	opt.port = s->acct->port;
-	opt.ntlm_domain = s->acct->ntlm_domain;
-	if (s->tls != NULL && tls_channel_binding(s->tls, &opt.cb_type,
-	    &cb) == 0)
-		opt.cb_data = cb;
-	if (f.cls == FAIL_NONE)
-		s->sasl = sasl_begin(&opt, offered, &mech, &initial, &f);
-	free(cb);
-	if (s->sasl != NULL)
-		log_debug("authenticating with %s", mech);
-	smtp_on_auth_begin(s->smtp, s->sasl != NULL ? mech : NULL, initial,
-	    &f);
-	session_wipe(initial);
-}
-
-static void
-session_auth_step(struct session *s, const char *challenge)
-{
-	struct failure f;
-	char *response = NULL;
-
-	failure_clear(&f);
-	if (sasl_step(s->sasl, challenge, &response, &f) == SASL_FAIL) {
-		smtp_on_auth_step(s->smtp, NULL, &f);
-		return;
-	}
-	smtp_on_auth_step(s->smtp, response, NULL);
-	session_wipe(response);
-}
-
-/* Send the spool dot-stuffed (DATA) or unchanged (BDAT, raw set). */
-static void
-session_body(struct session *s, int raw)
-{
-	struct failure f;
-	long long start = util_now_ms(), end = iobuf_deadline(s->io);
-	int rc;
-
-	if (s->msg->eightbit && !smtp_caps(s->smtp)->eightbitmime)
-		log_warn("the message has 8-bit data and the server does not "
-		    "offer 8BITMIME; sending it unchanged");
-	log_debug("sending the message (%lld bytes, %s)",
-	    (long long)s->msg->size, raw ? "BDAT" : "dot-stuffed");
-	failure_clear(&f);
-	if (lseek(s->msg->fd, 0, SEEK_SET) < 0) {
-		failure_set(&f, FAIL_IO, "cannot rewind the spool: %s",
-		    strerror(errno));
-		rc = -1;
-	} else if (raw) {
-		rc = iobuf_write_raw_body(s->io, s->msg->fd, s->msg->size, &f);
-	} else {
-		rc = iobuf_write_body(s->io, s->msg->fd, s->msg->size, &f);
-	}
-	/* The overall limit is for the dialogue, not for a big body. */
-	iobuf_set_deadline(s->io, end + (util_now_ms() - start));
-	if (rc < 0) {
-		smtp_on_io_error(s->smtp, &f);
-		return;
-	}
-	if (iobuf_longest_line(s->io) > SESSION_LINE_MAX)
-		log_warn("the message has a line of %zu octets (SMTP allows "
-		    "%d); sent unchanged", iobuf_longest_line(s->io),
-		    SESSION_LINE_MAX);
-	if (!raw)
-		log_proto(LOG_DIR_OUT, ".", 1, LOG_SHOW_ALL);
-	smtp_on_body_sent(s->smtp);
-}
-
-/* Run the engine to its end; 0 when the message was accepted. */
-static int
-session_run(struct session *s, struct failure *f)
-{
-	struct smtp_action act;
-	struct failure ignored;
-
-	for (;;) {
-		smtp_next(s->smtp, &act);
-		switch (act.type) {
-		case SMTP_ACT_SEND:
-			session_send(s, &act);
-			break;
-		case SMTP_ACT_READ:
-			session_read(s);
-			break;
-		case SMTP_ACT_STARTTLS:
-			session_starttls(s);
-			break;
-		case SMTP_ACT_AUTH_BEGIN:
-			session_auth_begin(s, act.text);
-			break;
-		case SMTP_ACT_AUTH_STEP:
-			session_auth_step(s, act.text);
-			break;
-		case SMTP_ACT_BODY:
-		case SMTP_ACT_CHUNK:
-			session_body(s, act.type == SMTP_ACT_CHUNK);
-			break;
-		case SMTP_ACT_DONE:
-			/* QUIT goes out; its 221 is not worth a wait. */
-			(void)iobuf_flush(s->io, &ignored);
-			return 0;
-		default:
-			(void)iobuf_flush(s->io, &ignored);
-			*f = *smtp_failure(s->smtp);
-			return -1;
-		}
-	}
 }
 
 /* 1 if the header section of the spool holds a byte >= 0x80. */
@@ -410,11 +170,42 @@ session_report(struct session *s, struct session_report *rep, int rc)
 	session_report_rcpts(s, rep);
 }
 
+/* The addresses session_ascii_addrs() made for the last message. */
 static void
-session_close(struct session *s)
+session_addrs_clear(struct session *s)
 {
 	size_t i;
 
+	free(s->from_ascii);
+	for (i = 0; s->rcpts_ascii != NULL && s->rcpts_ascii[i] != NULL; i++)
+		free(s->rcpts_ascii[i]);
+	free(s->rcpts_ascii);
+	free(s->downgrade_error);
+	s->from_ascii = s->downgrade_error = NULL;
+	s->rcpts_ascii = NULL;
+}
+
+/* Not connected; keep_open: several messages (session_new). */
+static void
+session_init(struct session *s, const struct account *acct, int keep_open)
+{
+	memset(s, 0, sizeof(*s));
+	s->acct = acct;
+	s->keep_open = keep_open;
+	s->fd = -1;
+}
+
+/* The overall limit is per message, not per connection. */
+static void
+session_start_clock(struct session *s)
+{
+	iobuf_set_deadline(s->io, util_now_ms() +
+	    (long long)SESSION_DEADLINE_STEPS * session_timeout_ms(s));
+}
+
+static void
+session_close(struct session *s)
+{
 	if (s->tls != NULL)
 		tls_bye(s->tls);
 	if (s->fd >= 0)
@@ -425,11 +216,7 @@ session_close(struct session *s)
 	secret_free(s->password);
 	iobuf_free(s->io);
 	tls_free(s->tls);
-	free(s->from_ascii);
-	for (i = 0; s->rcpts_ascii != NULL && s->rcpts_ascii[i] != NULL; i++)
-		free(s->rcpts_ascii[i]);
-	free(s->rcpts_ascii);
-	free(s->downgrade_error);
+	session_addrs_clear(s);
 }
 
 /* Connect; -1 with s->fd < 0 when no connection was made at all. */
@@ -460,25 +247,7 @@ session_drop(struct session *s)
 	int keep_open = s->keep_open;
 
 	session_close(s);
-	memset(s, 0, sizeof(*s));
-	s->acct = acct;
-	s->keep_open = keep_open;
-	s->fd = -1;
-}
-
-/* The addresses session_ascii_addrs() made for the last message. */
-static void
-session_addrs_clear(struct session *s)
-{
-	size_t i;
-
-	free(s->from_ascii);
-	for (i = 0; s->rcpts_ascii != NULL && s->rcpts_ascii[i] != NULL; i++)
-		free(s->rcpts_ascii[i]);
-	free(s->rcpts_ascii);
-	free(s->downgrade_error);
-	s->from_ascii = s->downgrade_error = NULL;
-	s->rcpts_ascii = NULL;
+	session_init(s, acct, keep_open);
 }
 
 /* One message over the open connection, or over a new one. */
@@ -500,9 +269,7 @@ session_message(struct session *s, const struct envelope *env,
 	s->msg = msg;
 	session_fill_config(&s->cfg, s, env);
 	s->cfg.keep_open = s->keep_open;
-	/* The overall limit is per message, not per connection. */
-	iobuf_set_deadline(s->io, util_now_ms() +
-	    (long long)SESSION_DEADLINE_STEPS * session_timeout_ms(s));
+	session_start_clock(s);
 	if (s->smtp == NULL)
 		s->smtp = smtp_new(&s->cfg);
 	else
@@ -523,9 +290,7 @@ session_deliver(const struct account *acct, const struct envelope *env,
 	struct session s;
 	int rc;
 
-	memset(&s, 0, sizeof(s));
-	s.acct = acct;
-	s.fd = -1;
+	session_init(&s, acct, 0);
 	rc = session_message(&s, env, msg, rep);
 	session_close(&s);
 	return rc;
@@ -534,11 +299,9 @@ session_deliver(const struct account *acct, const struct envelope *env,
 struct session *
 session_new(const struct account *acct)
 {
-	struct session *s = xcalloc(1, sizeof(*s));
+	struct session *s = xmalloc(sizeof(*s));
 
-	s->acct = acct;
-	s->fd = -1;
-	s->keep_open = 1;
+	session_init(s, acct, 1);
 	return s;
 }
 
@@ -577,14 +340,11 @@ session_dialogue(const struct account *acct, const struct smtp_config *cfg,
 	struct session s;
 	int rc = -1;
 
-	memset(&s, 0, sizeof(s));
-	s.acct = acct;
-	s.fd = -1;
+	session_init(&s, acct, 0);
 	if (session_connect(&s, f) == 0) {
 		s.cfg = *cfg;
 		s.cfg.tls_active = s.tls != NULL;
-		iobuf_set_deadline(s.io, util_now_ms() +
-		    (long long)SESSION_DEADLINE_STEPS * session_timeout_ms(&s));
+		session_start_clock(&s);
 		s.smtp = smtp_new(&s.cfg);
 		rc = session_run(&s, f);
 	}

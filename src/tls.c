@@ -1,7 +1,8 @@
 /*
- * tls.c - the GnuTLS client: credentials, the handshake on a non-blocking
- * fd within one deadline, certificate and host name verification, and the
- * struct transport that iobuf reads and writes through.
+ * tls.c - the GnuTLS client: the handshake on a non-blocking fd within
+ * one deadline, certificate and host name verification, and the struct
+ * transport that iobuf reads and writes through.  Credentials are
+ * tls_cred.c's, stored sessions tls_store.c's.
  *
  * Transport contract (GnuTLS rules that the caller must keep):
  * - A write that returned TRANSPORT_WANT_READ or TRANSPORT_WANT_WRITE must
@@ -17,43 +18,20 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <gnutls/gnutls.h>
 
 #include "log.h"
-#include "tls.h"
 #include "tls_cert.h"
-
-/* TLS 1.2 is the oldest version we speak. */
-#define TLS_PRIORITY "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"
+#include "tls_int.h"
+#include "tls_store.h"
 
 /* Bounds the retries after non-fatal GnuTLS errors (warning alerts). */
 #define TLS_RETRY_MAX 16
-
-/* Resumption data is a few KiB; anything much larger is not ours. */
-#define TLS_SESSION_FILE_MAX 65536
-
-struct tls {
-	gnutls_certificate_credentials_t cred;
-	gnutls_priority_t prio;
-	gnutls_session_t sess;		/* NULL until tls_handshake() */
-	char *host;
-	int certcheck;
-	char *fingerprint;		/* NULL: no certificate pin */
-	char *pubkey_pin;		/* NULL: no public key pin */
-	char *session_file;		/* NULL: no resumption */
-	int ready;			/* the handshake succeeded */
-	int bye_sent;
-	char *summary;
-	struct transport tr;
-};
 
 static ssize_t tls_read(void *, void *, size_t, struct failure *);
 static ssize_t tls_write(void *, const void *, size_t, struct failure *);
@@ -62,107 +40,6 @@ static const struct transport_ops tls_ops = {
 	tls_read,
 	tls_write,
 };
-
-static int
-tls_load_trust(struct tls *t, const char *file, struct failure *f)
-{
-	int rc;
-
-	if (file == NULL) {
-		/* An empty store is not an error here: verification will
-		 * then name the unknown issuer. */
-		rc = gnutls_certificate_set_x509_system_trust(t->cred);
-		if (rc < 0) {
-			failure_set(f, FAIL_CONFIG, "cannot load the system "
-			    "trust store: %s", gnutls_strerror(rc));
-			return -1;
-		}
-		return 0;
-	}
-	rc = gnutls_certificate_set_x509_trust_file(t->cred, file,
-	    GNUTLS_X509_FMT_PEM);
-	if (rc > 0)
-		return 0;
-	if (access(file, R_OK) < 0)
-		failure_set(f, FAIL_CONFIG, "tls_trust_file %s: cannot read: "
-		    "%s", file, strerror(errno));
-	else
-		failure_set(f, FAIL_CONFIG, "tls_trust_file %s: cannot read: "
-		    "%s", file, rc == 0 ? "no PEM certificates found" :
-		    gnutls_strerror(rc));
-	return -1;
-}
-
-/* The CRL and the client certificate, each if configured. */
-static int
-tls_load_files(struct tls *t, const struct tls_options *opt,
-    struct failure *f)
-{
-	int rc;
-
-	if (opt->crl_file != NULL && t->certcheck) {
-		rc = gnutls_certificate_set_x509_crl_file(t->cred,
-		    opt->crl_file, GNUTLS_X509_FMT_PEM);
-		if (rc <= 0) {
-			failure_set(f, FAIL_CONFIG, "tls_crl_file %s: cannot "
-			    "read: %s", opt->crl_file, rc == 0 ?
-			    "no PEM CRLs found" : gnutls_strerror(rc));
-			return -1;
-		}
-	}
-	if ((opt->cert_file == NULL) != (opt->key_file == NULL)) {
-		failure_set(f, FAIL_CONFIG, "tls_cert_file and tls_key_file "
-		    "must be set together");
-		return -1;
-	}
-	if (opt->cert_file == NULL)
-		return 0;
-	/* Accepts PKCS#11 URIs as well as file names. */
-	rc = gnutls_certificate_set_x509_key_file2(t->cred, opt->cert_file,
-	    opt->key_file, GNUTLS_X509_FMT_PEM, NULL, 0);
-	if (rc < 0) {
-		failure_set(f, FAIL_CONFIG, "tls_cert_file %s / tls_key_file "
-		    "%s: cannot load: %s", opt->cert_file, opt->key_file,
-		    gnutls_strerror(rc));
-		return -1;
-	}
-	return 0;
-}
-
-static int
-tls_check_pins(const struct tls_options *opt, struct failure *f)
-{
-	int weak = 0;
-
-	if (opt->fingerprint != NULL &&
-	    tls_cert_fingerprint_ok(opt->fingerprint, &weak, f) < 0)
-		return -1;
-	if (weak)
-		log_warn("tls_fingerprint: SHA-1 and MD5 fingerprints are "
-		    "weak; use the SHA-256 one");
-	if (opt->pubkey_pin != NULL &&
-	    tls_cert_pins_ok(opt->pubkey_pin, f) < 0)
-		return -1;
-	return 0;
-}
-
-static int
-tls_set_priorities(struct tls *t, const char *prio, struct failure *f)
-{
-	const char *where = NULL;
-	int rc;
-
-	rc = gnutls_priority_init(&t->prio, prio != NULL ? prio :
-	    TLS_PRIORITY, &where);
-	if (rc < 0) {
-		t->prio = NULL;
-		failure_set(f, prio != NULL ? FAIL_CONFIG : FAIL_TLS,
-		    "tls_priorities: GnuTLS rejects the string at '%s': %s",
-		    where != NULL ? where : "?", gnutls_strerror(rc));
-		return -1;
-	}
-	return 0;
-}
 
 static char *
 dup_or_null(const char *s)
@@ -174,7 +51,6 @@ struct tls *
 tls_new(const struct tls_options *opt, struct failure *f)
 {
 	struct tls *t = xcalloc(1, sizeof(*t));
-	int rc;
 
 	t->host = xstrdup(opt->host != NULL ? opt->host : "");
 	t->fingerprint = dup_or_null(opt->fingerprint);
@@ -186,25 +62,11 @@ tls_new(const struct tls_options *opt, struct failure *f)
 	t->certcheck = opt->certcheck && t->fingerprint == NULL &&
 	    t->pubkey_pin == NULL;
 	t->tr.fd = -1;
-	if (tls_check_pins(opt, f) < 0)
-		goto fail;
-	rc = gnutls_certificate_allocate_credentials(&t->cred);
-	if (rc < 0) {
-		t->cred = NULL;
-		failure_set(f, FAIL_TLS, "cannot set up TLS credentials: %s",
-		    gnutls_strerror(rc));
-		goto fail;
+	if (tls_cred_setup(t, opt, f) < 0) {
+		tls_free(t);
+		return NULL;
 	}
-	/* With certcheck off nothing is verified, so nothing is loaded. */
-	if (t->certcheck && tls_load_trust(t, opt->trust_file, f) < 0)
-		goto fail;
-	if (tls_load_files(t, opt, f) < 0 ||
-	    tls_set_priorities(t, opt->priorities, f) < 0)
-		goto fail;
 	return t;
-fail:
-	tls_free(t);
-	return NULL;
 }
 
 void
@@ -236,103 +98,13 @@ tls_is_address(const char *host)
 	    inet_pton(AF_INET6, host, buf) == 1;
 }
 
-/*
- * The resumption file is only trusted when it is ours and private: its
- * content lets a session skip the certificate exchange.
- */
-static void
-tls_load_session(struct tls *t)
-{
-	unsigned char buf[TLS_SESSION_FILE_MAX];
-	struct stat st;
-	ssize_t n;
-	int fd;
-
-	if (t->session_file == NULL)
-		return;
-	fd = open(t->session_file, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return;
-	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
-	    st.st_uid == geteuid() && (st.st_mode & 077) == 0 &&
-	    (n = read(fd, buf, sizeof(buf))) > 0 && n < (ssize_t)sizeof(buf) &&
-	    gnutls_session_set_data(t->sess, buf, (size_t)n) == 0)
-		log_debug("TLS: trying to resume the session stored in %s",
-		    t->session_file);
-	close(fd);
-	explicit_bzero(buf, sizeof(buf));
-}
-
-/* Make the directory of path (and its parent) private to us. */
-static void
-tls_session_dir(const char *path)
-{
-	char *dir = xstrdup(path), *slash = strrchr(dir, '/');
-
-	if (slash != NULL && slash != dir) {
-		*slash = '\0';
-		slash = strrchr(dir, '/');
-		if (slash != NULL && slash != dir) {
-			*slash = '\0';
-			(void)mkdir(dir, 0700);
-			*slash = '/';
-		}
-		(void)mkdir(dir, 0700);
-	}
-	free(dir);
-}
-
-static int
-tls_write_file(const char *path, const gnutls_datum_t *d)
-{
-	char *tmp = xasprintf("%s.%ld.tmp", path, (long)getpid());
-	int fd, ok;
-
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-	    0600);
-	if (fd < 0) {
-		free(tmp);
-		return -1;
-	}
-	ok = write(fd, d->data, d->size) == (ssize_t)d->size;
-	ok = close(fd) == 0 && ok;
-	ok = ok && rename(tmp, path) == 0;
-	if (!ok)
-		unlink(tmp);
-	free(tmp);
-	return ok ? 0 : -1;
-}
-
-/*
- * TLS 1.3 tickets arrive after the handshake, with the first replies, so
- * the data is taken at the end of the session.  Without a ticket a 1.3
- * session cannot be resumed and nothing is stored.
- */
+/* A session nothing verified must not be resumed as if it was. */
 static void
 tls_save_session(struct tls *t)
 {
-	gnutls_datum_t d = { NULL, 0 };
-
-	/* A session nothing verified must not be resumed as if it was. */
-	if (t->session_file == NULL || (!t->certcheck &&
-	    t->fingerprint == NULL && t->pubkey_pin == NULL) ||
-	    (gnutls_protocol_get_version(t->sess) == GNUTLS_TLS1_3 &&
-	    (gnutls_session_get_flags(t->sess) &
-	    GNUTLS_SFLAGS_SESSION_TICKET) == 0))
-		return;
-	if (gnutls_session_get_data2(t->sess, &d) < 0 || d.size == 0 ||
-	    d.size >= TLS_SESSION_FILE_MAX) {
-		gnutls_free(d.data);
-		return;
-	}
-	tls_session_dir(t->session_file);
-	if (tls_write_file(t->session_file, &d) == 0)
-		log_debug("TLS: stored the session in %s", t->session_file);
-	else
-		log_debug("TLS: cannot store the session in %s: %s",
-		    t->session_file, strerror(errno));
-	explicit_bzero(d.data, d.size);
-	gnutls_free(d.data);
+	if (t->session_file != NULL && (t->certcheck ||
+	    t->fingerprint != NULL || t->pubkey_pin != NULL))
+		tls_store_save(t->sess, t->session_file);
 }
 
 static int
@@ -365,19 +137,24 @@ tls_session_init(struct tls *t, int fd, struct failure *f)
 	if (t->certcheck)
 		gnutls_session_set_verify_cert(t->sess, t->host, 0);
 	gnutls_transport_set_int(t->sess, fd);
-	tls_load_session(t);
+	if (t->session_file != NULL)
+		tls_store_load(t->sess, t->session_file);
 	return 0;
 }
 
+/* Why the certificate was refused: a GnuTLS error (rc < 0) or status. */
 static void
-tls_verify_failure(struct tls *t, struct failure *f)
+tls_verify_failure(struct tls *t, int rc, unsigned int status,
+    const char *when, struct failure *f)
 {
 	char why[256];
 
-	tls_cert_status_text(gnutls_session_get_verify_cert_status(t->sess),
-	    why, sizeof(why));
+	if (rc < 0)
+		snprintf(why, sizeof(why), "%s", gnutls_strerror(rc));
+	else
+		tls_cert_status_text(status, why, sizeof(why));
 	failure_set(f, FAIL_TLS, "TLS certificate verification failed for "
-	    "%s: %s", t->host, why);
+	    "%s: %s%s", t->host, why, when);
 }
 
 static void
@@ -385,7 +162,8 @@ tls_handshake_failure(struct tls *t, int rc, struct failure *f)
 {
 	switch (rc) {
 	case GNUTLS_E_CERTIFICATE_VERIFICATION_ERROR:
-		tls_verify_failure(t, f);
+		tls_verify_failure(t, 0,
+		    gnutls_session_get_verify_cert_status(t->sess), "", f);
 		break;
 	case GNUTLS_E_PREMATURE_TERMINATION:
 		failure_set(f, FAIL_NET_TEMP, "TLS handshake with %s failed: "
@@ -468,7 +246,6 @@ static int
 tls_check_resumed(struct tls *t, struct failure *f)
 {
 	unsigned int status = 0;
-	char why[256];
 	int rc;
 
 	if (!t->certcheck || !gnutls_session_is_resumed(t->sess))
@@ -476,12 +253,7 @@ tls_check_resumed(struct tls *t, struct failure *f)
 	rc = gnutls_certificate_verify_peers3(t->sess, t->host, &status);
 	if (rc == 0 && status == 0)
 		return 0;
-	if (rc < 0)
-		snprintf(why, sizeof(why), "%s", gnutls_strerror(rc));
-	else
-		tls_cert_status_text(status, why, sizeof(why));
-	failure_set(f, FAIL_TLS, "TLS certificate verification failed for "
-	    "%s: %s (resumed session)", t->host, why);
+	tls_verify_failure(t, rc, status, " (resumed session)", f);
 	return -1;
 }
 

@@ -143,6 +143,27 @@ xasprintf(const char *fmt, ...)
 	return p;
 }
 
+void
+util_buf_add(struct util_buf *b, const void *s, size_t n)
+{
+	if (b->p == NULL || b->len + n + 1 > b->cap) {
+		b->cap = (b->len + n + 1) * 2;
+		b->p = xrealloc(b->p, b->cap);
+	}
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+}
+
+char *
+util_buf_take(struct util_buf *b)
+{
+	char *p = b->p != NULL ? b->p : xstrdup("");
+
+	memset(b, 0, sizeof(*b));
+	return p;
+}
+
 int
 util_parse_long(const char *s, long min, long max, long *out)
 {

@@ -82,6 +82,16 @@ char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 char *xvasprintf(const char *fmt, va_list ap)
     __attribute__((format(printf, 1, 0)));
 
+/* A growing string of bytes; zero-initialize it before the first add. */
+struct util_buf {
+	char *p;		/* NUL-terminated once anything was added */
+	size_t len, cap;
+};
+
+void util_buf_add(struct util_buf *b, const void *s, size_t n);
+/* The bytes as a string ("" if none), now the caller's; b is emptied. */
+char *util_buf_take(struct util_buf *b);
+
 /* Parse a whole decimal string into [min, max]; 0 on success, -1 if not. */
 int util_parse_long(const char *s, long min, long max, long *out);
 

@@ -454,6 +454,83 @@ test_msgid_default_domain(void **state)
 	message_free(msg);
 }
 
+/* Read in with opt; the spool must equal want. */
+static void
+expect_out(const char *in, const struct message_options *opt,
+    const char *want)
+{
+	struct message *msg;
+	struct failure f;
+	char *out;
+
+	if (run(in, strlen(in), opt, &msg, &f) != 0)
+		fail_msg("%s", f.text);
+	out = spool_text(msg, NULL);
+	assert_string_equal(out, want);
+	free(out);
+	message_free(msg);
+}
+
+/* set_to_header: To lists the recipients only when no To/Cc/Bcc. */
+static void
+test_set_to(void **state)
+{
+	static char *const two[] = { "a@x", "Bea <b@y>" };
+	static char *const bad[] = { "a@x\r\nBcc: c@z" };
+	struct message_options opt = { .tmpdir = tmpdir, .set_to = 1,
+	    .to_rcpts = two, .nto_rcpts = 2 };
+	char *many[12], *out, *p;
+	struct message *msg;
+	struct failure f;
+	size_t i;
+
+	(void)state;
+	expect_out(H "Subject: s\n\nb\n", &opt,
+	    "To: a@x, Bea <b@y>\r\n" HC "Subject: s\r\n\r\nb\r\n");
+	expect_out(H "cc: c@x\n\nb\n", &opt, HC "cc: c@x\r\n\r\nb\r\n");
+	/* A removed Bcc was there all the same. */
+	expect_out(H "Bcc: c@x\n\nb\n", &opt, HC "\r\nb\r\n");
+	opt.undisclosed = 1;
+	expect_out(H "\nb\n", &opt,
+	    "To: undisclosed-recipients:;\r\n" HC "\r\nb\r\n");
+	opt.undisclosed = 0;
+	opt.set_to = 0;
+	expect_out(H "\nb\n", &opt, HC "\r\nb\r\n");
+	opt.set_to = 1;
+	opt.nto_rcpts = 0;
+	expect_out(H "\nb\n", &opt, HC "\r\nb\r\n");
+	opt.to_rcpts = bad;
+	opt.nto_rcpts = 1;
+	assert_int_equal(run(H "\n", strlen(H "\n"), &opt, &msg, &f), -1);
+	assert_null(msg);
+	assert_int_equal(f.cls, FAIL_DATA);
+	for (i = 0; i < UTIL_ARRAY_LEN(many); i++)
+		many[i] = "someone.long@example.org";
+	opt.to_rcpts = many;
+	opt.nto_rcpts = UTIL_ARRAY_LEN(many);
+	assert_int_equal(run(H "\n", strlen(H "\n"), &opt, &msg, &f), 0);
+	out = spool_text(msg, NULL);
+	for (p = out; strncmp(p, "Date:", 5) != 0; p = strstr(p, "\r\n") + 2) {
+		assert_true(strstr(p, "\r\n") - p <= 78);
+		assert_true(p == out || *p == ' ');
+	}
+	free(out);
+	message_free(msg);
+}
+
+/* from_full_name reaches a replaced From as well as an added one. */
+static void
+test_from_replaced_with_name(void **state)
+{
+	struct message_options opt = { .tmpdir = tmpdir,
+	    .from_addr = "me@x", .full_name = "Ann B.",
+	    .set_from = MESSAGE_HDR_ON };
+
+	(void)state;
+	expect_out(H "From: Old <old@x>\n\nb\n", &opt,
+	    "From: \"Ann B.\" <me@x>\r\n" HC "\r\nb\r\n");
+}
+
 static void
 test_from_addr_with_line_break(void **state)
 {
@@ -791,6 +868,8 @@ main(void)
 		cmocka_unit_test(test_from_folded),
 		cmocka_unit_test(test_msgid_default_domain),
 		cmocka_unit_test(test_from_addr_with_line_break),
+		cmocka_unit_test(test_set_to),
+		cmocka_unit_test(test_from_replaced_with_name),
 		cmocka_unit_test(test_read_recipients),
 		cmocka_unit_test(test_read_recipients_error),
 		cmocka_unit_test(test_resent),
