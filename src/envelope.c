@@ -278,7 +278,7 @@ envelope_build(const struct account *acct,
 		envelope_free(env);
 		return -1;
 	}
-	env->eightbit = msg != NULL && msg->eightbit;
+	env->eightbit = req->body_8bitmime || (msg != NULL && msg->eightbit);
 	env->smtputf8 = !idn_is_ascii(env->from);
 	for (i = 0; i < env->nrcpts; i++)
 		if (!idn_is_ascii(env->rcpts[i]))

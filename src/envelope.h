@@ -52,6 +52,7 @@ struct envelope_request {
 	size_t nrcpts;
 	const char *envid;		/* -V, or NULL */
 	const struct aliases *aliases;	/* the account's, or NULL */
+	int body_8bitmime;		/* -B 8BITMIME */
 };
 
 int envelope_build(const struct account *acct,

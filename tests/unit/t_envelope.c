@@ -137,7 +137,7 @@ test_envelope(void **state)
 	struct message msg = { .fd = -1, .rcpts = (char **)c->hdr,
 	    .nrcpts = count(c->hdr), .eightbit = c->eightbit };
 	struct envelope_request req = { c->req_from, (char **)c->argv,
-	    count(c->argv), NULL, NULL };
+	    count(c->argv), NULL, NULL, 0 };
 	struct envelope *env = (void *)1;
 	struct failure f;
 	char got[512] = "";
@@ -203,7 +203,7 @@ test_addr_ok(void **state)
 static void
 test_null_inputs(void **state)
 {
-	struct envelope_request req = { "a@b", NULL, 0, NULL, NULL };
+	struct envelope_request req = { "a@b", NULL, 0, NULL, NULL, 0 };
 	struct envelope *env;
 	struct failure f;
 	char *argv[] = { "c@d" };
@@ -229,7 +229,7 @@ test_aliases(void **state)
 	    "bad: <evil@x>\n";
 	char path[] = "/tmp/t_envelope.XXXXXX";
 	char *argv[] = { "team", "b@x", "carol@y", "nobody" };
-	struct envelope_request req = { "s@x", argv, 4, NULL, NULL };
+	struct envelope_request req = { "s@x", argv, 4, NULL, NULL, 0 };
 	struct account acct = { .name = "work" };
 	struct aliases *al;
 	struct envelope *env;
