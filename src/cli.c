@@ -284,12 +284,17 @@ parse_short(struct parse *p, const char *arg)
 	return 0;
 }
 
-/* An exact long name, else the only one it abbreviates. */
+/*
+ * An exact long name, else the only one it abbreviates.  Of several, the
+ * one whose name starts all the others wins ("--fr" is --from, not
+ * --from-full-name), so that an option postie adds never makes an
+ * abbreviation that works with msmtp ambiguous.
+ */
 static const struct cli_opt *
 find_long(struct parse *p, const char *name, size_t len)
 {
 	const struct cli_opt *found = NULL;
-	size_t i, n = 0;
+	size_t i, n = 0, ok = 0;
 	const char *l;
 
 	for (i = 0; i < cli_nopts; i++) {
@@ -298,10 +303,17 @@ find_long(struct parse *p, const char *name, size_t len)
 			continue;
 		if (l[2 + len] == '\0')
 			return &cli_opts[i];
-		found = &cli_opts[i];
+		if (found == NULL || strlen(l) < strlen(found->longopt))
+			found = &cli_opts[i];
 		n++;
 	}
-	if (n == 1)
+	for (i = 0; n > 1 && i < cli_nopts; i++) {
+		l = cli_opts[i].longopt;
+		if (l != NULL && strncmp(l + 2, name, len) == 0 &&
+		    strncmp(l, found->longopt, strlen(found->longopt)) == 0)
+			ok++;
+	}
+	if (n == 1 || (n > 1 && ok == n))
 		return found;
 	failure_set(p->f, FAIL_USAGE, "%s option '--%.*s'",
 	    n == 0 ? "unknown" : "ambiguous", (int)len, name);

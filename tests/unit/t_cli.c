@@ -118,6 +118,8 @@ static const struct {
 	{ "-fme@x", offsetof(struct cli, from), "me@x" },
 	{ "--from=me@x", offsetof(struct cli, from), "me@x" },
 	{ "--from me@x", offsetof(struct cli, from), "me@x" },
+	/* --from starts --from-full-name: msmtp's abbreviation still works. */
+	{ "--fr=me@x", offsetof(struct cli, from), "me@x" },
 	{ "--acc=a1", offsetof(struct cli, account), "a1" },
 	{ "-r me@x", offsetof(struct cli, from), "me@x" },
 	{ "-rme@x", offsetof(struct cli, from), "me@x" },
@@ -466,8 +468,8 @@ static const struct {
 	{ "-f", "option -f needs an argument" },
 	{ "-t -f", "option -f needs an argument" },
 	{ "--from", "option --from needs an argument" },
-	/* --from and --from-full-name share the prefix. */
-	{ "--fr=me@x", "ambiguous option '--fr'" },
+	/* Neither "auth" nor "auto-from" starts the other. */
+	{ "--aut=on", "ambiguous option '--aut'" },
 	{ "--host", "option --host needs an argument" },
 	{ "-o", "option -o needs an argument" },
 	{ "--version=1", "option --version takes no argument" },
