@@ -259,6 +259,23 @@ check_secure(struct parser *p)
 	return 0;
 }
 
+/* A PKCS#11 URI may carry the token's PIN (RFC 7512 pin-value). */
+static int
+holds_secret(enum conf_key key, const char *v)
+{
+	char *shown;
+	int pin;
+
+	if (conf_key_is_secret(key))
+		return *v != '\0';
+	if (key != CONF_TLS_KEY_FILE && key != CONF_TLS_CERT_FILE)
+		return 0;
+	shown = util_hide_pin(v);
+	pin = strcmp(shown, v) != 0;
+	free(shown);
+	return pin;
+}
+
 static int
 cmd_key(struct parser *p, const char *cmd, const char *arg)
 {
@@ -287,8 +304,7 @@ cmd_key(struct parser *p, const char *cmd, const char *arg)
 		return -1;
 	}
 	/* A secret printed by eval was never in the file itself. */
-	if (conf_key_is_secret(key) && *v != '\0' && !p->in_eval &&
-	    check_secure(p) == -1) {
+	if (holds_secret(key, v) && !p->in_eval && check_secure(p) == -1) {
 		value_free(key, v);
 		return -1;
 	}

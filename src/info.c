@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -135,22 +136,28 @@ info_auth_keys(FILE *fp, const struct account *a)
 	info_kv(fp, "ntlmdomain", info_str(a->ntlm_domain));
 }
 
+/* A PKCS#11 URI may hold the token's PIN. */
 static void
 info_tls_keys(FILE *fp, const struct account *a)
 {
+	char *key = util_hide_pin(a->tls_key_file);
+	char *cert = util_hide_pin(a->tls_cert_file);
+
 	info_kv(fp, "tls", info_onoff(a->tls));
 	info_kv(fp, "tls_starttls", info_onoff(a->tls_starttls));
 	info_kv(fp, "tls_trust_file", a->tls_trust_file != NULL ?
 	    a->tls_trust_file : "system");
 	info_kv(fp, "tls_crl_file", info_str(a->tls_crl_file));
 	info_kv(fp, "tls_fingerprint", info_str(a->tls_fingerprint));
-	info_kv(fp, "tls_key_file", info_str(a->tls_key_file));
-	info_kv(fp, "tls_cert_file", info_str(a->tls_cert_file));
+	info_kv(fp, "tls_key_file", info_str(key));
+	info_kv(fp, "tls_cert_file", info_str(cert));
 	info_kv(fp, "tls_certcheck", info_onoff(a->tls_certcheck));
 	info_int(fp, "tls_min_dh_prime_bits", a->tls_min_dh_prime_bits > 0,
 	    a->tls_min_dh_prime_bits);
 	info_kv(fp, "tls_priorities", info_str(a->tls_priorities));
 	info_kv(fp, "tls_host_override", info_str(a->tls_host_override));
+	free(key);
+	free(cert);
 }
 
 static void

@@ -396,6 +396,17 @@ fnv(uint64_t h, const void *p, size_t len)
 	return h;
 }
 
+/* The name lands on disk, and a hash of a short PIN is easily reversed. */
+static uint64_t
+fnv_uri(uint64_t h, const char *name, int with_nul)
+{
+	char *shown = util_hide_pin(name);
+
+	h = fnv(h, shown, strlen(shown) + (with_nul ? 1 : 0));
+	free(shown);
+	return h;
+}
+
 /*
  * A resumed session keeps the client identity of the handshake that made
  * it, so a session made with one client certificate must not be offered
@@ -422,9 +433,9 @@ tls_cert_session_name(const char *session_file, const char *cert_file,
 		v[3] = (long long)st.st_mtime;
 		h = fnv(h, v, sizeof(v));
 	}
-	h = fnv(h, cert_file, strlen(cert_file) + 1);
+	h = fnv_uri(h, cert_file, 1);
 	if (key_file != NULL)
-		h = fnv(h, key_file, strlen(key_file));
+		h = fnv_uri(h, key_file, 0);
 	return xasprintf("%s-cert-%016llx", session_file,
 	    (unsigned long long)h);
 }

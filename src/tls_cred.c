@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -48,6 +49,34 @@ tls_load_trust(struct tls *t, const char *file, struct failure *f)
 	return -1;
 }
 
+/*
+ * Either name may be a PKCS#11 URI, which may hold the PIN (pin-value),
+ * so the message shows the names with the PIN hidden.  With no PIN set
+ * up front there is nobody to ask: we run without a terminal.
+ */
+static int
+tls_load_client(struct tls *t, const struct tls_options *opt,
+    struct failure *f)
+{
+	char *cert, *key;
+	int rc;
+
+	rc = gnutls_certificate_set_x509_key_file2(t->cred, opt->cert_file,
+	    opt->key_file, GNUTLS_X509_FMT_PEM, NULL, 0);
+	if (rc >= 0)
+		return 0;
+	cert = util_hide_pin(opt->cert_file);
+	key = util_hide_pin(opt->key_file);
+	failure_set(f, FAIL_CONFIG, "tls_cert_file %s / tls_key_file %s: "
+	    "cannot load: %s%s", cert, key, gnutls_strerror(rc),
+	    rc == GNUTLS_E_PKCS11_PIN_ERROR &&
+	    strstr(opt->key_file, "pin-") == NULL ? " (no PIN: add "
+	    "pin-value or pin-source to the URI)" : "");
+	free(cert);
+	free(key);
+	return -1;
+}
+
 /* The CRL and the client certificate, each if configured. */
 static int
 tls_load_files(struct tls *t, const struct tls_options *opt,
@@ -72,16 +101,7 @@ tls_load_files(struct tls *t, const struct tls_options *opt,
 	}
 	if (opt->cert_file == NULL)
 		return 0;
-	/* Accepts PKCS#11 URIs as well as file names. */
-	rc = gnutls_certificate_set_x509_key_file2(t->cred, opt->cert_file,
-	    opt->key_file, GNUTLS_X509_FMT_PEM, NULL, 0);
-	if (rc < 0) {
-		failure_set(f, FAIL_CONFIG, "tls_cert_file %s / tls_key_file "
-		    "%s: cannot load: %s", opt->cert_file, opt->key_file,
-		    gnutls_strerror(rc));
-		return -1;
-	}
-	return 0;
+	return tls_load_client(t, opt, f);
 }
 
 static int

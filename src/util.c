@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sysexits.h>
 #include <time.h>
 #include <unistd.h>
@@ -208,6 +209,34 @@ util_expand_home(const char *path)
 	if (home == NULL || *home == '\0')
 		return xstrdup(path);
 	return xasprintf("%s%s", home, path + 1);
+}
+
+/*
+ * RFC 7512 lets a PKCS#11 URI carry the token's PIN; every message and
+ * listing that names such a URI shows it with the PIN as "*".
+ */
+char *
+util_hide_pin(const char *uri)
+{
+	static const char attr[] = "pin-value=";
+	struct util_buf b = { 0 };
+	const char *p, *end;
+
+	if (uri == NULL)
+		return NULL;
+	if (strncasecmp(uri, "pkcs11:", 7) != 0)
+		return xstrdup(uri);
+	/* Each step takes one attribute with the separator before it. */
+	util_buf_add(&b, uri, 6);
+	for (p = uri + 6; *p != '\0'; p = end) {
+		end = p + strcspn(p + 1, ";?&") + 1;
+		if (strncasecmp(p + 1, attr, sizeof(attr) - 1) == 0) {
+			util_buf_add(&b, p, sizeof(attr));
+			util_buf_add(&b, "*", 1);
+		} else
+			util_buf_add(&b, p, (size_t)(end - p));
+	}
+	return util_buf_take(&b);
 }
 
 int

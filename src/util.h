@@ -104,6 +104,10 @@ long long util_now_ms(void);
 /* "~" and "~/x" expanded against $HOME; returns a new string. */
 char *util_expand_home(const char *path);
 
+/* A copy of a PKCS#11 URI with each pin-value shown as "*" (other strings
+ * copied as they are); NULL gives NULL.  The caller frees it. */
+char *util_hide_pin(const char *uri);
+
 /* Write all of buf to fd, retrying on EINTR; 0 or -1 with errno. */
 int util_write_all(int fd, const void *buf, size_t len);
 

@@ -309,6 +309,31 @@ test_permissions(void **state)
 	free(path);
 }
 
+/* A PIN in a PKCS#11 URI is a password too; the URI alone is not. */
+static void
+test_permissions_pin(void **state)
+{
+	const char *pin = "account a\nhost h\n"
+	    "tls_key_file pkcs11:object=k;type=private?pin-value=1234\n";
+	const char *nopin = "account a\nhost h\n"
+	    "tls_key_file pkcs11:object=k;type=private\n";
+	struct conf *c = NULL;
+	struct failure f;
+	char *path;
+
+	(void)state;
+	rc_fail_len(pin, strlen(pin), 0644, ": contains a password and "
+	    "must not be readable by others (chmod 600)");
+	path = rc_write(nopin, strlen(nopin), 0644);
+	assert_int_equal(conf_read(path, &c, &f), 0);
+	conf_free(c);
+	free(path);
+	path = rc_write(pin, strlen(pin), 0600);
+	assert_int_equal(conf_read(path, &c, &f), 0);
+	conf_free(c);
+	free(path);
+}
+
 static void
 test_missing_file(void **state)
 {
@@ -1399,6 +1424,7 @@ main(void)
 		cmocka_unit_test(test_defaults_snapshot),
 		cmocka_unit_test(test_parents),
 		cmocka_unit_test(test_permissions),
+		cmocka_unit_test(test_permissions_pin),
 		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_long_line),
 		cmocka_unit_test(test_key_table),

@@ -641,6 +641,75 @@ test_pin_syntax(void **state)
 	}
 }
 
+/* A PKCS#11 URI shown anywhere keeps its attributes but not its PIN. */
+static void
+test_hide_pin(void **state)
+{
+	static const struct {
+		const char *in, *out;
+	} c[] = {
+		{ "/home/u/key.pem", "/home/u/key.pem" },
+		{ "pin-value=1", "pin-value=1" },
+		{ "pkcs11:object=k;type=private?pin-value=1234",
+		    "pkcs11:object=k;type=private?pin-value=*" },
+		{ "pkcs11:pin-value=12:34;object=k",
+		    "pkcs11:pin-value=*;object=k" },
+		{ "PKCS11:token=t?pin-source=/f&pin-value=9&x=1",
+		    "PKCS11:token=t?pin-source=/f&pin-value=*&x=1" },
+		{ "pkcs11:object=pin-value=7", "pkcs11:object=pin-value=7" },
+		{ "pkcs11:", "pkcs11:" },
+	};
+	size_t i;
+	char *got;
+
+	(void)state;
+	assert_null(util_hide_pin(NULL));
+	for (i = 0; i < UTIL_ARRAY_LEN(c); i++) {
+		got = util_hide_pin(c[i].in);
+		assert_string_equal(got, c[i].out);
+		free(got);
+	}
+}
+
+/* Session file names land on disk: a PIN must not change or reach them. */
+static void
+test_session_name_pin(void **state)
+{
+	char *a, *b;
+
+	(void)state;
+	a = tls_cert_session_name("/c/s", "pkcs11:object=c;type=cert",
+	    "pkcs11:object=k;type=private?pin-value=1234");
+	b = tls_cert_session_name("/c/s", "pkcs11:object=c;type=cert",
+	    "pkcs11:object=k;type=private?pin-value=5678");
+	assert_non_null(a);
+	assert_string_equal(a, b);
+	free(b);
+	b = tls_cert_session_name("/c/s", "pkcs11:object=c;type=cert",
+	    "pkcs11:object=j;type=private?pin-value=1234");
+	assert_string_not_equal(a, b);
+	free(a);
+	free(b);
+}
+
+/* A key that cannot be loaded is named in the message without its PIN. */
+static void
+test_pkcs11_error_hides_pin(void **state)
+{
+	struct tls_options opt = { .host = "localhost", .certcheck = 0,
+	    .cert_file = "pkcs11:token=no%20such%20token;object=c;type=cert",
+	    .key_file = "pkcs11:token=no%20such%20token;object=c;"
+	    "type=private?pin-value=24680" };
+	struct failure f;
+
+	(void)state;
+	assert_null(tls_new(&opt, &f));
+	assert_int_equal(f.cls, FAIL_CONFIG);
+	assert_non_null(strstr(f.text, "type=private?pin-value=*: cannot "
+	    "load: "));
+	assert_null(strstr(f.text, "24680"));
+}
+
 /* A hung handshake must fail the run, not leave servers behind. */
 static void
 watchdog(int sig)
@@ -672,6 +741,9 @@ main(void)
 		cmocka_unit_test(test_peer_not_tls),
 		cmocka_unit_test(test_peer_info),
 		cmocka_unit_test(test_pin_syntax),
+		cmocka_unit_test(test_hide_pin),
+		cmocka_unit_test(test_session_name_pin),
+		cmocka_unit_test(test_pkcs11_error_hides_pin),
 	};
 
 	_Static_assert(UTIL_ARRAY_LEN(hs_cases) == 7, "HS() list");
