@@ -15,6 +15,12 @@
 #include "aliases.h"
 
 #define ALIASES_DEPTH_MAX 16
+/*
+ * Entries visited for one address: a few lines whose targets repeat
+ * ("a: b, b, b" and so on down) would otherwise take exponential time
+ * and memory within the depth limit.
+ */
+#define ALIASES_VISITS_MAX 10000
 
 struct alias {
 	char *name;
@@ -179,12 +185,15 @@ push(char ***v, size_t *n, const char *addr)
 }
 
 static int
-expand(const struct aliases *al, const char *addr, int depth, char ***v,
-    size_t *n, struct failure *f)
+expand(const struct aliases *al, const char *addr, int depth,
+    unsigned *visits, char ***v, size_t *n, struct failure *f)
 {
 	const struct alias *a;
 	size_t i;
 
+	/* aliases_expand() says which address this was. */
+	if (++*visits > ALIASES_VISITS_MAX)
+		return -1;
 	if (strchr(addr, '@') != NULL ||
 	    ((a = find(al, addr)) == NULL && (a = find(al, "default")) ==
 	    NULL)) {
@@ -197,7 +206,8 @@ expand(const struct aliases *al, const char *addr, int depth, char ***v,
 		return -1;
 	}
 	for (i = 0; i < a->ntargets; i++)
-		if (expand(al, a->targets[i], depth + 1, v, n, f) == -1)
+		if (expand(al, a->targets[i], depth + 1, visits, v, n, f) ==
+		    -1)
 			return -1;
 	return 0;
 }
@@ -206,5 +216,12 @@ int
 aliases_expand(const struct aliases *al, const char *addr, char ***v,
     size_t *n, struct failure *f)
 {
-	return expand(al, addr, 0, v, n, f);
+	unsigned visits = 0;
+
+	if (expand(al, addr, 0, &visits, v, n, f) == 0)
+		return 0;
+	if (visits > ALIASES_VISITS_MAX)
+		failure_set(f, FAIL_CONFIG, "%s: alias '%s' expands to too "
+		    "many addresses", al->path, addr);
+	return -1;
 }

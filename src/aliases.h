@@ -9,7 +9,8 @@
  * with no entry and no default stay as they are.  Names match exactly,
  * as in msmtp.  Errors: FAIL_CONFIG "FILE:LINE: problem" for a line
  * without ':' or a target holding a control character (a CR or LF would
- * end an SMTP command early), FAIL_CONFIG for an alias loop, and
+ * end an SMTP command early), FAIL_CONFIG for an alias loop or for an
+ * address whose expansion visits more than 10000 entries, and
  * FAIL_NOINPUT when the file cannot be read.
  */
 #ifndef POSTIE_ALIASES_H

@@ -67,11 +67,20 @@ srv_pick(ns_msg *msg, struct srv_result *out)
 	return out->host != NULL ? SRV_FOUND : SRV_NONE;
 }
 
+int
+srv_parse_answer(const unsigned char *buf, int len, struct srv_result *out)
+{
+	ns_msg msg;
+
+	if (ns_initparse(buf, len, &msg) < 0)
+		return -1;
+	return srv_pick(&msg, out) == SRV_FOUND;
+}
+
 static enum srv_answer
 srv_query(res_state rs, const char *name, struct srv_result *out)
 {
 	unsigned char buf[NS_PACKETSZ * 4];
-	ns_msg msg;
 	int len;
 
 	len = res_nquery(rs, name, ns_c_in, ns_t_srv, buf, sizeof(buf));
@@ -82,9 +91,14 @@ srv_query(res_state rs, const char *name, struct srv_result *out)
 			return SRV_NONE;
 		return SRV_TEMP;
 	}
-	if (ns_initparse(buf, len, &msg) < 0)
+	switch (srv_parse_answer(buf, len, out)) {
+	case 1:
+		return SRV_FOUND;
+	case 0:
+		return SRV_NONE;
+	default:
 		return SRV_TEMP;
-	return srv_pick(&msg, out);
+	}
 }
 
 /* The domain of addr in A-label form, or NULL with f filled. */

@@ -28,6 +28,14 @@ struct srv_result {
 int srv_lookup(const char *addr, struct srv_result *out, struct failure *f);
 void srv_result_clear(struct srv_result *r);
 
+/*
+ * The best usable SRV record of a DNS answer (len bytes as res_nquery()
+ * returns them) into out, whose host is NULL or allocated: 1 found, 0
+ * none (no SRV record, or the "." target), -1 not a DNS message.
+ */
+int srv_parse_answer(const unsigned char *buf, int len,
+    struct srv_result *out);
+
 /* The account block for addr; rc_path names the file it belongs in. */
 void srv_print_account(FILE *fp, const char *addr,
     const struct srv_result *r, const char *rc_path);

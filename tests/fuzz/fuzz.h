@@ -2,7 +2,8 @@
  * fuzz.h - shared helpers for the libFuzzer harnesses in tests/fuzz/.
  *
  * Contract: each harness defines LLVMFuzzerTestOneInput() and nothing
- * else global.  A broken invariant calls fuzz_fail(), which aborts so
+ * else global (except fuzz_conf.c, which replaces popen() so that no
+ * command of an "eval" line is ever run).  A broken invariant calls fuzz_fail(), which aborts so
  * that libFuzzer (or run_corpus.c) records the input as a crash.  The
  * helpers split the input into lines and pull small choices from it
  * without ever reading past its end.

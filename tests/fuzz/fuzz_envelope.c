@@ -7,7 +7,9 @@
  * address passes envelope_addr_ok() (so no CR, LF or NUL reaches MAIL or
  * RCPT), the free text is one line, and the serialized form is a fixed
  * point: parsing it succeeds and serializing again gives the same text.
- * A failure is FAIL_DATA with a one-line text.
+ * The DSN values of version 2 (dsn-notify, dsn-return, envid) hold only
+ * what may go into a MAIL or RCPT parameter, and a version 1 file has
+ * none.  A failure is FAIL_DATA with a one-line text.
  */
 #include "config.h"
 
@@ -24,6 +26,28 @@ check_line(const char *what, const char *s)
 {
 	if (s != NULL && strpbrk(s, "\r\n") != NULL)
 		fuzz_fail("line break in %s", what);
+}
+
+/* The DSN values end up in MAIL and RCPT parameters. */
+static void
+check_dsn(const struct envelope *env)
+{
+	const char *s;
+
+	if (env->dsn_notify != NULL && (env->dsn_notify[0] == '\0' ||
+	    strspn(env->dsn_notify, "ABCDEFGHIJKLMNOPQRSTUVWXYZ,") !=
+	    strlen(env->dsn_notify)))
+		fuzz_fail("dsn-notify \"%s\" passed", env->dsn_notify);
+	if (env->dsn_return != NULL && strcmp(env->dsn_return, "FULL") != 0 &&
+	    strcmp(env->dsn_return, "HDRS") != 0)
+		fuzz_fail("dsn-return \"%s\" passed", env->dsn_return);
+	if (env->envid == NULL)
+		return;
+	if (env->envid[0] == '\0' || strlen(env->envid) > 100)
+		fuzz_fail("envid of %zu bytes passed", strlen(env->envid));
+	for (s = env->envid; *s != '\0'; s++)
+		if ((unsigned char)*s <= ' ' || (unsigned char)*s >= 0x7f)
+			fuzz_fail("byte 0x%02x in envid", (unsigned char)*s);
 }
 
 static void
@@ -45,6 +69,7 @@ check_env(const struct envelope *env)
 	check_line("account", env->account);
 	check_line("msgid", env->msgid);
 	check_line("last_error", env->last_error);
+	check_dsn(env);
 	text = envelope_serialize(env);
 	if (envelope_parse(text, strlen(text), &again, &f) == -1)
 		fuzz_fail("own output refused: %s", f.text);
@@ -66,6 +91,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (envelope_parse((const char *)data, size, &env, &f) == 0) {
 		if (env == NULL)
 			fuzz_fail("success without an envelope");
+		if (size > 10 && memcmp(data, "version: 1", 10) == 0 &&
+		    (env->dsn_notify != NULL || env->dsn_return != NULL ||
+		    env->envid != NULL))
+			fuzz_fail("DSN values in a version 1 file");
 		check_env(env);
 	} else if (env != NULL || f.cls != FAIL_DATA ||
 	    strpbrk(f.text, "\r\n") != NULL)

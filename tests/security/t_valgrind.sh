@@ -27,6 +27,7 @@ VG="valgrind -q --error-exitcode=70 --leak-check=full"
 VG="$VG --errors-for-leak-kinds=definite,indirect"
 VG="$VG --show-leak-kinds=definite,indirect"
 FUZZ="conf hdr reply smtp message envelope iobuf"
+FUZZ="$FUZZ bsmtp netrc aliases socks srv expand"
 
 command -v valgrind >/dev/null || tap_skip_all "valgrind is not installed"
 [ -x "$bdir/postie" ] || tap_bail "no postie in $bdir (build it first)"
@@ -78,7 +79,8 @@ run_scenarios "wire scenarios"
 run_scenarios "security scenarios" "$top"/tests/security/scenarios/*.scn
 
 cc=$(sed -n 's/^CC = //p' "$bdir/Makefile")
-libs=$(pkg-config --libs gnutls libgsasl libidn2)
+libs="$(pkg-config --libs gnutls libgsasl libidn2) $(sed -n 's/^LIBS = //p' \
+	"$bdir/Makefile")"
 for t in $FUZZ; do
 	TAP_WHY=""
 	exe=$tmp/replay_$t

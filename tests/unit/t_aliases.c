@@ -133,6 +133,35 @@ test_loops(void **state)
 	expect_expand_fail("default: someone\n", "x", "too many redirects");
 }
 
+/*
+ * Found by fuzz_aliases: sixteen lines, each naming the next one four
+ * times, asked for 4^16 addresses and hung.  A fan-out that stays under
+ * the limit still expands.
+ */
+static void
+test_fanout(void **state)
+{
+	char *text = xstrdup(""), *t, *got;
+	struct aliases *al;
+	int i;
+
+	(void)state;
+	for (i = 0; i < 16; i++) {
+		t = xasprintf("%sa%d: a%d, a%d, a%d, a%d\n", text, i, i + 1,
+		    i + 1, i + 1, i + 1);
+		free(text);
+		text = t;
+	}
+	expect_expand_fail(text, "a0", "alias 'a0' expands to too many "
+	    "addresses");
+	free(text);
+	al = load("a: b, b, b\nb: c@x, d@x\n");
+	got = expand(al, "a");
+	assert_string_equal(got, "c@x d@x c@x d@x c@x d@x");
+	free(got);
+	aliases_free(al);
+}
+
 static void
 expect_load_fail(const char *text, const char *want)
 {
@@ -203,6 +232,7 @@ main(void)
 		cmocka_unit_test(test_expand),
 		cmocka_unit_test(test_default),
 		cmocka_unit_test(test_loops),
+		cmocka_unit_test(test_fanout),
 		cmocka_unit_test(test_errors),
 	};
 
