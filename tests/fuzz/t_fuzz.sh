@@ -1,17 +1,17 @@
 #!/usr/bin/env bash
 # t_fuzz.sh - run every libFuzzer harness for a while, as TAP.
 #
-# usage: tests/fuzz/t_fuzz.sh [SECONDS]   (default $FUZZ_SECONDS or 30)
+# usage: tests/fuzz/t_fuzz.sh [SECONDS]   (default $FUZZ_SECONDS or 60)
 #
 # scripts/fuzz builds and runs the harnesses two at a time; each target
-# is one test, failing on a crash, a leak or a timeout.  30 s each keeps
-# the 13 targets within about four minutes of wall time, the build
+# is one test, failing on a crash, a leak or a timeout.  60 s each puts
+# the 13 targets at about seven minutes of wall time, the build
 # included; a parser that changed deserves a longer run of its own
 # (scripts/fuzz TARGET 300).  Without clang the whole run is skipped and
 # says so.
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
-secs=${1:-${FUZZ_SECONDS:-30}}
+secs=${1:-${FUZZ_SECONDS:-60}}
 TARGETS="conf hdr reply smtp message envelope iobuf"
 TARGETS="$TARGETS bsmtp netrc aliases socks srv expand"
 bdir=${FUZZ_BUILD:-$top/build-libfuzzer}
