@@ -319,15 +319,19 @@ prompt_read(int tty, const char *user, const char *host)
 	int restore = 0;
 	char *q, *line;
 
-	q = xasprintf("password for %s at %s: ", user != NULL ? user : "",
-	    host);
-	(void)util_write_all(tty, q, strlen(q));
-	free(q);
+	/*
+	 * Echo goes off before the prompt appears: TCSAFLUSH drops what was
+	 * typed ahead, so an answer typed after the prompt must not be.
+	 */
 	if (tcgetattr(tty, &old) == 0) {
 		quiet = old;
 		quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
 		restore = tcsetattr(tty, TCSAFLUSH, &quiet) == 0;
 	}
+	q = xasprintf("password for %s at %s: ", user != NULL ? user : "",
+	    host);
+	(void)util_write_all(tty, q, strlen(q));
+	free(q);
 	line = prompt_line(tty);
 	if (restore)
 		(void)tcsetattr(tty, TCSAFLUSH, &old);

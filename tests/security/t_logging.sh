@@ -410,9 +410,15 @@ while time.time() < end:
     if not sent and b"password for alice at 127.0.0.1: " in out:
         os.write(fd, pw + b"\n")
         sent = True
-if not sent:
-    os.kill(pid, 15)
-_, status = os.waitpid(pid, 0)
+# Never wait forever: a postie still running now is killed (and fails).
+while time.time() < end + 10:
+    done, status = os.waitpid(pid, os.WNOHANG)
+    if done:
+        break
+    time.sleep(0.1)
+else:
+    os.kill(pid, 9)
+    _, status = os.waitpid(pid, 0)
 sys.stdout.write(out.decode("latin-1"))
 print("\nstatus=%d asked=%s" % (os.waitstatus_to_exitcode(status), sent))
 PY
