@@ -537,7 +537,14 @@ entry_move(struct queue *q, struct queue_entry *e, enum qdir to,
 {
 	if (renameat(q->fd[QD_Q], e->id, q->fd[to], e->id) < 0)
 		return qfail(q, f, FAIL_IO, "moving an entry out of q/");
-	if (fsync(q->fd[QD_Q]) < 0 || fsync(q->fd[to]) < 0)
+	/*
+	 * What must last is the name gone from q/, or a delivered entry is
+	 * sent again.  A trash/ name that does not survive a crash is
+	 * nothing lost (as tmp/ in queue_commit), and its fsync would cost
+	 * a flush of the disk for every message a flush delivers.
+	 */
+	if (fsync(q->fd[QD_Q]) < 0 ||
+	    (to != QD_TRASH && fsync(q->fd[to]) < 0))
 		return qfail(q, f, FAIL_IO, "fsync");
 	return 0;
 }
