@@ -34,26 +34,6 @@ struct aliases {
 	size_t n;
 };
 
-static char *
-trim(char *s)
-{
-	size_t n;
-
-	s += strspn(s, " \t");
-	n = strlen(s);
-	while (n > 0 && strchr(" \t\r\n", s[n - 1]) != NULL)
-		s[--n] = '\0';
-	return s;
-}
-
-static int
-has_ctl(const char *s)
-{
-	for (; *s != '\0'; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			return 1;
-	return 0;
-}
 
 static const struct alias *
 find(const struct aliases *al, const char *name)
@@ -80,8 +60,8 @@ parse_line(struct aliases *al, char *line, unsigned lineno,
 		return -1;
 	}
 	*colon = '\0';
-	name = trim(line);
-	if (*name == '\0' || has_ctl(name) || has_ctl(colon + 1)) {
+	name = util_trim(line);
+	if (*name == '\0' || util_has_ctl(name) || util_has_ctl(colon + 1)) {
 		failure_set(f, FAIL_CONFIG, "%s:%u: %s", al->path, lineno,
 		    *name == '\0' ? "empty alias name" : "contains a line "
 		    "break or control character");
@@ -92,7 +72,7 @@ parse_line(struct aliases *al, char *line, unsigned lineno,
 	memset(a, 0, sizeof(*a));
 	a->name = xstrdup(name);
 	for (line = colon + 1; (t = strsep(&line, ",")) != NULL;) {
-		if (*(t = trim(t)) == '\0')
+		if (*(t = util_trim(t)) == '\0')
 			continue;
 		a->targets = xreallocarray(a->targets, a->ntargets + 1,
 		    sizeof(*a->targets));
@@ -121,7 +101,7 @@ parse_file(struct aliases *al, FILE *fp, struct failure *f)
 		if (len > 0 && line[len - 1] == '\n')
 			line[len - 1] = '\0';
 		line[strcspn(line, "#")] = '\0';
-		s = trim(line);
+		s = util_trim(line);
 		if (*s != '\0')
 			rc = parse_line(al, s, lineno, f);
 	}

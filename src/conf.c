@@ -110,18 +110,6 @@ conf_find(const struct conf *conf, const char *name)
 	return NULL;
 }
 
-/* Strip blanks (and a CR left by DOS line ends) from both ends, in place. */
-static char *
-trim(char *s)
-{
-	size_t n;
-
-	s += strspn(s, " \t");
-	n = strlen(s);
-	while (n > 0 && strchr(" \t\r\n", s[n - 1]) != NULL)
-		s[--n] = '\0';
-	return s;
-}
 
 static int __attribute__((format(printf, 2, 3)))
 parse_fail(struct parser *p, const char *fmt, ...)
@@ -163,7 +151,7 @@ unquote(struct parser *p, char *arg)
 static int
 split_line(struct parser *p, char *line, char **cmd, char **arg)
 {
-	char *s = trim(line), *e;
+	char *s = util_trim(line), *e;
 
 	if (*s == '\0' || *s == '#')
 		return 0;
@@ -174,7 +162,7 @@ split_line(struct parser *p, char *line, char **cmd, char **arg)
 		return 1;
 	}
 	*e++ = '\0';
-	*arg = trim(e);
+	*arg = util_trim(e);
 	if (**arg == '"' && unquote(p, *arg) == -1)
 		return -1;
 	return 1;
@@ -196,7 +184,7 @@ parse_parents(struct parser *p, struct conf_account *a, char *list)
 	char *name;
 
 	while ((name = strsep(&list, ",")) != NULL) {
-		name = trim(name);
+		name = util_trim(name);
 		if (*name == '\0')
 			return parse_fail(p, "account '%s': empty parent "
 			    "name", a->name);
@@ -221,7 +209,7 @@ cmd_account(struct parser *p, char *arg)
 	memset(&a, 0, sizeof(a));
 	if (colon != NULL)
 		*colon = '\0';
-	a.name = trim(arg);
+	a.name = util_trim(arg);
 	if (*a.name == '\0')
 		return parse_fail(p, "account: missing account name");
 	if ((prev = conf_find(p->conf, a.name)) != NULL)

@@ -17,35 +17,10 @@
 #include "hdr.h"
 #include "message_add.h"
 
-struct out {
-	char	*p;
-	size_t	 len, cap;
-};
-
-static void
-out_add(struct out *b, const char *s, size_t n)
-{
-	if (b->p == NULL || b->len + n + 1 > b->cap) {
-		b->cap = (b->len + n + 1) * 2;
-		b->p = xrealloc(b->p, b->cap);
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-}
-
-static int
-has_ctl(const char *s)
-{
-	for (; *s != '\0'; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			return 1;
-	return 0;
-}
 
 /* Append "line" CRLF, folded at blanks to keep lines near 78 columns. */
 static void
-add_folded(struct out *b, const char *line)
+add_folded(struct util_buf *b, const char *line)
 {
 	size_t col = 0, w;
 	const char *p;
@@ -53,17 +28,17 @@ add_folded(struct out *b, const char *line)
 	for (p = line; *p != '\0'; p += w) {
 		w = strcspn(p + 1, " ") + 1;
 		if (p != line && col > 0 && col + w > 78) {
-			out_add(b, "\r\n", 2);
+			util_buf_add(b, "\r\n", 2);
 			col = 0;
 		}
-		out_add(b, p, w);
+		util_buf_add(b, p, w);
 		col += w;
 	}
-	out_add(b, "\r\n", 2);
+	util_buf_add(b, "\r\n", 2);
 }
 
 static void
-add_date(struct out *b, time_t now)
+add_date(struct util_buf *b, time_t now)
 {
 	static const char days[7][4] = {
 		"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"
@@ -82,16 +57,16 @@ add_date(struct out *b, time_t now)
 	    days[tm.tm_wday], tm.tm_mday, months[tm.tm_mon],
 	    tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec,
 	    off < 0 ? '-' : '+', labs(off) / 60, labs(off) % 60);
-	out_add(b, s, strlen(s));
+	util_buf_add(b, s, strlen(s));
 	free(s);
 }
 
 static int
-add_from(const struct message_add *a, struct out *b, struct failure *f)
+add_from(const struct message_add *a, struct util_buf *b, struct failure *f)
 {
 	char *phrase, *line;
 
-	if (a->from_addr == NULL || has_ctl(a->from_addr)) {
+	if (a->from_addr == NULL || util_has_ctl(a->from_addr)) {
 		failure_set(f, FAIL_DATA, "From: address missing or holding "
 		    "a line break or control character");
 		return -1;
@@ -109,13 +84,13 @@ add_from(const struct message_add *a, struct out *b, struct failure *f)
 
 /* set_to_header: the recipients as given, which are already addresses. */
 static int
-add_to(const struct message_add *a, struct out *b, struct failure *f)
+add_to(const struct message_add *a, struct util_buf *b, struct failure *f)
 {
 	char *line = xstrdup("To:"), *next;
 	size_t i;
 
 	for (i = 0; i < a->nto; i++) {
-		if (has_ctl(a->to[i])) {
+		if (util_has_ctl(a->to[i])) {
 			failure_set(f, FAIL_DATA, "To: a recipient holds a "
 			    "line break or control character");
 			free(line);
@@ -131,7 +106,7 @@ add_to(const struct message_add *a, struct out *b, struct failure *f)
 }
 
 static int
-add_msgid(const struct message_add *a, struct out *b, time_t now,
+add_msgid(const struct message_add *a, struct util_buf *b, time_t now,
     char **msgid, struct failure *f)
 {
 	const char *domain = a->msgid_domain;
@@ -142,7 +117,7 @@ add_msgid(const struct message_add *a, struct out *b, time_t now,
 
 	if (domain == NULL)
 		domain = "localhost";
-	if (has_ctl(domain) || strpbrk(domain, " <>") != NULL) {
+	if (util_has_ctl(domain) || strpbrk(domain, " <>") != NULL) {
 		failure_set(f, FAIL_DATA, "Message-ID: unusable domain '%s'",
 		    domain);
 		return -1;
@@ -160,9 +135,9 @@ add_msgid(const struct message_add *a, struct out *b, time_t now,
 	*msgid = xasprintf("<%s.%02x%02x%02x%02x%02x%02x%02x%02x@%s>",
 	    stamp, rnd[0], rnd[1], rnd[2], rnd[3], rnd[4], rnd[5], rnd[6],
 	    rnd[7], domain);
-	out_add(b, "Message-ID: ", 12);
-	out_add(b, *msgid, strlen(*msgid));
-	out_add(b, "\r\n", 2);
+	util_buf_add(b, "Message-ID: ", 12);
+	util_buf_add(b, *msgid, strlen(*msgid));
+	util_buf_add(b, "\r\n", 2);
 	return 0;
 }
 
@@ -170,15 +145,15 @@ int
 message_add_fields(const struct message_add *a, char **out, char **msgid,
     struct failure *f)
 {
-	struct out b = { 0 };
+	struct util_buf b = { 0 };
 	time_t now = time(NULL);
 
 	*out = NULL;
-	out_add(&b, "", 0);
+	util_buf_add(&b, "", 0);
 	if (a->from && add_from(a, &b, f) == -1)
 		goto fail;
 	if (a->undisclosed)
-		out_add(&b, "To: undisclosed-recipients:;\r\n", 30);
+		util_buf_add(&b, "To: undisclosed-recipients:;\r\n", 30);
 	else if (a->nto > 0 && add_to(a, &b, f) == -1)
 		goto fail;
 	if (a->date)

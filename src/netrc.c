@@ -209,39 +209,11 @@ netrc_search(const char *buf, size_t len, const char *host,
 static char *
 read_all(int fd, const char *path, size_t *len, struct failure *f)
 {
-	size_t cap = 4096, n = 0;
-	char *buf = xmalloc(cap + 1);
-	ssize_t got = 0;
+	char *buf = util_read_secret(fd, NETRC_MAX, len);
 
-	for (;;) {
-		if (n == cap) {
-			char *bigger;
-
-			if (cap >= NETRC_MAX)
-				break;
-			bigger = xmalloc(cap * 2 + 1);
-			memcpy(bigger, buf, n);
-			explicit_bzero(buf, cap);
-			free(buf);
-			buf = bigger;
-			cap *= 2;
-		}
-		got = read(fd, buf + n, cap - n);
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got <= 0)
-			break;
-		n += (size_t)got;
-	}
-	if (got < 0 || n >= NETRC_MAX) {
-		failure_set(f, FAIL_CONFIG, "%s: %s", path, got < 0 ?
-		    strerror(errno) : "too large for a netrc file");
-		explicit_bzero(buf, cap);
-		free(buf);
-		return NULL;
-	}
-	buf[n] = '\0';
-	*len = n;
+	if (buf == NULL)
+		failure_set(f, FAIL_CONFIG, "%s: %s", path, errno == E2BIG ?
+		    "too large for a netrc file" : strerror(errno));
 	return buf;
 }
 

@@ -70,41 +70,6 @@ strip_line_ends(char *buf, size_t *len)
 		buf[--*len] = '\0';
 }
 
-/* Read fd to its end into a wiped-on-growth buffer; NULL if too long. */
-static char *
-eval_read(int fd, size_t *len)
-{
-	size_t cap = 256, n = 0;
-	char *buf = xmalloc(cap + 1), *bigger;
-	ssize_t got;
-
-	for (;;) {
-		if (n == cap) {
-			if (cap >= SECRET_EVAL_MAX)
-				break;
-			bigger = xmalloc(cap * 2 + 1);
-			memcpy(bigger, buf, n);
-			explicit_bzero(buf, n);
-			free(buf);
-			buf = bigger;
-			cap *= 2;
-		}
-		got = read(fd, buf + n, cap - n);
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got <= 0)
-			break;
-		n += (size_t)got;
-	}
-	buf[n] = '\0';
-	*len = n;
-	if (n < SECRET_EVAL_MAX)
-		return buf;
-	explicit_bzero(buf, n);
-	free(buf);
-	return NULL;
-}
-
 /* The child: stdout into the pipe, stdin from /dev/null, then sh -c. */
 static void
 eval_child(const char *cmd, int out)
@@ -152,7 +117,7 @@ eval_wait(pid_t pid, struct failure *f)
 static struct secret *
 secret_from_eval(const char *cmd, struct failure *f)
 {
-	int p[2], r;
+	int p[2], r, saved;
 	pid_t pid;
 	char *out;
 	size_t len = 0;
@@ -174,13 +139,18 @@ secret_from_eval(const char *cmd, struct failure *f)
 		eval_child(cmd, p[1]);
 	}
 	close(p[1]);
-	out = eval_read(p[0], &len);
+	out = util_read_secret(p[0], SECRET_EVAL_MAX, &len);
+	saved = errno;
 	close(p[0]);
 	/* With the pipe closed, a command that still writes gets SIGPIPE. */
 	r = eval_wait(pid, f);
-	if (out == NULL)
+	errno = saved;
+	if (out == NULL && errno == E2BIG)
 		failure_set(f, FAIL_CONFIG, "passwordeval: the command printed "
 		    "more than %d bytes", SECRET_EVAL_MAX);
+	else if (out == NULL)
+		failure_set(f, FAIL_CONFIG, "passwordeval: reading the "
+		    "command's output: %s", strerror(errno));
 	else if (r == 0 && strlen(out) != len)
 		failure_set(f, FAIL_CONFIG, "passwordeval: the command printed "
 		    "a NUL byte");

@@ -157,6 +157,63 @@ util_buf_add(struct util_buf *b, const void *s, size_t n)
 }
 
 char *
+util_read_secret(int fd, size_t max, size_t *len)
+{
+	size_t cap = 256, n = 0;
+	char *buf = xmalloc(cap + 1), *bigger;
+	ssize_t got = 0;
+	int saved;
+
+	while (n < max) {
+		if (n == cap) {
+			bigger = xmalloc(cap * 2 + 1);
+			memcpy(bigger, buf, n);
+			explicit_bzero(buf, n);
+			free(buf);
+			buf = bigger;
+			cap *= 2;
+		}
+		got = read(fd, buf + n, cap - n);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0)
+			break;
+		n += (size_t)got;
+	}
+	if (got < 0 || n >= max) {
+		saved = got < 0 ? errno : E2BIG;
+		explicit_bzero(buf, n);
+		free(buf);
+		errno = saved;
+		return NULL;
+	}
+	buf[n] = '\0';
+	*len = n;
+	return buf;
+}
+
+int
+util_has_ctl(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return 1;
+	return 0;
+}
+
+char *
+util_trim(char *s)
+{
+	size_t n;
+
+	s += strspn(s, " \t");
+	n = strlen(s);
+	while (n > 0 && strchr(" \t\r\n", s[n - 1]) != NULL)
+		s[--n] = '\0';
+	return s;
+}
+
+char *
 util_buf_take(struct util_buf *b)
 {
 	char *p = b->p != NULL ? b->p : xstrdup("");

@@ -92,6 +92,17 @@ void util_buf_add(struct util_buf *b, const void *s, size_t n);
 /* The bytes as a string ("" if none), now the caller's; b is emptied. */
 char *util_buf_take(struct util_buf *b);
 
+/*
+ * Read fd to its end, for data that may hold a secret: the buffer is
+ * wiped whenever it grows.  NUL-terminated; NULL with errno set (E2BIG
+ * when max bytes or more came) and nothing left in memory on failure.
+ */
+char *util_read_secret(int fd, size_t max, size_t *len);
+/* 1 if s holds a control character (below 0x20, or DEL), else 0. */
+int util_has_ctl(const char *s);
+/* Blanks, and a CR or LF left by DOS line ends, cut off both ends. */
+char *util_trim(char *s);
+
 /* Parse a whole decimal string into [min, max]; 0 on success, -1 if not. */
 int util_parse_long(const char *s, long min, long max, long *out);
 
