@@ -50,23 +50,7 @@ WRONG=Wrong-$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')
 # ---- a CA and a server certificate for 127.0.0.1 ----------------------
 
 C=$W/certs
-mkdir -p "$C"
-{
-	certtool --generate-privkey --key-type=ecdsa --no-text \
-	    --outfile "$C/ca.key" &&
-	printf '%s\n' 'cn = "postie gsasl test CA"' ca cert_signing_key \
-	    'expiration_days = 2' >"$C/ca.tmpl" &&
-	certtool --generate-self-signed --load-privkey "$C/ca.key" \
-	    --template "$C/ca.tmpl" --no-text --outfile "$C/ca.pem" &&
-	certtool --generate-privkey --key-type=ecdsa --no-text \
-	    --outfile "$C/srv.key" &&
-	printf '%s\n' 'cn = "localhost"' 'dns_name = "localhost"' \
-	    'ip_address = "127.0.0.1"' tls_www_server signing_key \
-	    'expiration_days = 2' >"$C/srv.tmpl" &&
-	certtool --generate-certificate --load-privkey "$C/srv.key" \
-	    --load-ca-certificate "$C/ca.pem" --load-ca-privkey "$C/ca.key" \
-	    --template "$C/srv.tmpl" --no-text --outfile "$C/srv.pem"
-} >/dev/null 2>&1 || tap_bail "certtool failed"
+"$top/scripts/mkcerts" "$C" >/dev/null 2>&1 || tap_bail "mkcerts failed"
 
 # start_server ARGS...: the relay with TLS; sets PORT, empties SRV_LOG
 start_server() {
@@ -74,8 +58,8 @@ start_server() {
 	SRV_LOG=$W/server.log
 	: >"$SRV_LOG"
 	rm -f "$W/port"
-	"$PY" "$top/tests/lib/gsasl_peer.py" --cert "$C/srv.pem" \
-	    --key "$C/srv.key" --password "$PASSWORD" --log "$SRV_LOG" \
+	"$PY" "$top/tests/lib/gsasl_peer.py" --cert "$C/server.pem" \
+	    --key "$C/server-key.pem" --password "$PASSWORD" --log "$SRV_LOG" \
 	    "$@" >"$W/port.tmp" 2>"$W/server.err" &
 	SRV_PID=$!
 	local i

@@ -108,25 +108,11 @@ kinit_tester "$PASSWORD" ||
 
 # ---- the server -------------------------------------------------------
 
+# The test CA and a certificate for localhost and 127.0.0.1.
 C=$W/certs
-mkdir -p "$C"
-{
-	certtool --generate-privkey --key-type=ecdsa --no-text \
-	    --outfile "$C/ca.key" &&
-	printf '%s\n' 'cn = "postie krb test CA"' ca cert_signing_key \
-	    'expiration_days = 2' >"$C/ca.tmpl" &&
-	certtool --generate-self-signed --load-privkey "$C/ca.key" \
-	    --template "$C/ca.tmpl" --no-text --outfile "$C/ca.pem" &&
-	certtool --generate-privkey --key-type=ecdsa --no-text \
-	    --outfile "$C/srv.key" &&
-	printf '%s\n' 'cn = "localhost"' 'dns_name = "localhost"' \
-	    tls_www_server signing_key 'expiration_days = 2' >"$C/srv.tmpl" &&
-	certtool --generate-certificate --load-privkey "$C/srv.key" \
-	    --load-ca-certificate "$C/ca.pem" --load-ca-privkey "$C/ca.key" \
-	    --template "$C/srv.tmpl" --no-text --outfile "$C/srv.pem"
-} >/dev/null 2>&1 || tap_bail "certtool failed"
+"$top/scripts/mkcerts" "$C" >/dev/null 2>&1 || tap_bail "mkcerts failed"
 SRV_LOG=$W/server.log
-"$PY" "$top/tests/lib/gsasl_peer.py" --cert "$C/srv.pem" --key "$C/srv.key" \
+"$PY" "$top/tests/lib/gsasl_peer.py" --cert "$C/server.pem" --key "$C/server-key.pem" \
     --mechs "GSSAPI PLAIN" --gssapi-user "tester@$REALM" \
     --log "$SRV_LOG" >"$W/port" 2>"$W/server.err" &
 SRV_PID=$!
