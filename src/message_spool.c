@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -52,15 +53,36 @@ message_spool_flush(struct message_spool *sp, struct failure *f)
 	return 0;
 }
 
+/*
+ * Every byte of a message passes here, so eight are tested at a time:
+ * a byte-by-byte loop was half of the CPU a 50 MB message cost.
+ */
+static int
+has_eightbit(const char *s, size_t n)
+{
+	const uint64_t high = 0x8080808080808080ULL;
+	uint64_t w;
+	size_t i = 0;
+
+	for (; i + 8 <= n; i += 8) {
+		memcpy(&w, s + i, 8);
+		if (w & high)
+			return 1;
+	}
+	for (; i < n; i++)
+		if ((unsigned char)s[i] >= 0x80)
+			return 1;
+	return 0;
+}
+
 int
 message_spool_put(struct message_spool *sp, const char *s, size_t n,
     struct failure *f)
 {
-	size_t i, k;
+	size_t k;
 
-	for (i = 0; i < n && !sp->eightbit; i++)
-		if ((unsigned char)s[i] >= 0x80)
-			sp->eightbit = 1;
+	if (!sp->eightbit)
+		sp->eightbit = has_eightbit(s, n);
 	sp->size += (off_t)n;
 	if (sp->max > 0 && sp->size > sp->max) {
 		failure_set(f, FAIL_DATA, "message exceeds the size limit of "
@@ -85,6 +107,17 @@ spool_eol(struct message_spool *sp, struct failure *f)
 	return message_spool_put(sp, "\r\n", 2, f);
 }
 
+/* The end of the run of bytes from i that holds neither CR nor LF. */
+static size_t
+line_run(const char *p, size_t i, size_t n)
+{
+	const char *lf = memchr(p + i, '\n', n - i);
+	size_t end = lf != NULL ? (size_t)(lf - p) : n;
+	const char *cr = memchr(p + i, '\r', end - i);
+
+	return cr != NULL ? (size_t)(cr - p) : end;
+}
+
 /*
  * Keeping a lone CR would let "\r.\r\n" end the data early at a server
  * that takes a lone CR as a line end (SMTP smuggling); as CRLF the dot is
@@ -105,9 +138,7 @@ message_spool_body(struct message_spool *sp, const char *p, size_t n,
 				return -1;
 			continue;
 		}
-		run = i;
-		while (run < n && p[run] != '\r' && p[run] != '\n')
-			run++;
+		run = line_run(p, i, n);
 		if (run > i) {
 			sp->at_bol = 0;
 			if (message_spool_put(sp, p + i, run - i, f) == -1)

@@ -691,6 +691,29 @@ test_eightbit(void **state)
 	message_free(msg);
 }
 
+/* The scan reads eight bytes at a time: a high bit at any offset counts. */
+static void
+test_eightbit_any_offset(void **state)
+{
+	char in[128], *body;
+	struct message *msg;
+	struct failure f;
+	size_t at, len;
+
+	(void)state;
+	for (at = 0; at < 24; at++) {
+		len = (size_t)snprintf(in, sizeof(in), H "\n%s\n",
+		    "abcdefghijklmnopqrstuvwxyz0123456789");
+		body = strchr(in, '\n');
+		while (body[1] != '\n')
+			body = strchr(body + 1, '\n');
+		body[2 + at] = (char)0x80;
+		assert_int_equal(run(in, len, &plain_opt, &msg, &f), 0);
+		assert_int_equal(msg->eightbit, 1);
+		message_free(msg);
+	}
+}
+
 static void
 test_size_limit(void **state)
 {
@@ -861,6 +884,7 @@ main(void)
 		cmocka_unit_test(test_cr_at_chunk_edge_header),
 		cmocka_unit_test(test_header_lone_cr_refused),
 		cmocka_unit_test(test_large_body),
+		cmocka_unit_test(test_eightbit_any_offset),
 		cmocka_unit_test(test_added_headers),
 		cmocka_unit_test(test_not_added_when_present),
 		cmocka_unit_test(test_header_modes),
