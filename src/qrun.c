@@ -400,6 +400,7 @@ static void
 batch_run(struct queue *q, const struct qrun_options *opt,
     struct batch *b, struct qrun_counts *c)
 {
+	struct failure f;
 	struct run r;
 	size_t i;
 
@@ -411,6 +412,8 @@ batch_run(struct queue *q, const struct qrun_options *opt,
 		flush_one(&r, b->ids[i]);
 		free(b->ids[i]);
 	}
+	if (queue_sync(q, &f) < 0)
+		log_error("%s", f.text);
 	session_free(r.sess);
 	account_free(r.acct);
 	free(b->ids);
@@ -582,7 +585,7 @@ qrun_remove(struct queue *q, const char *id, struct failure *f)
 		return -1;
 	rc = queue_entry_remove(q, e, f);
 	queue_entry_free(e);
-	return rc;
+	return rc == 0 ? queue_sync(q, f) : rc;
 }
 
 int

@@ -42,10 +42,20 @@ static const char *const qdir_names[QD_LAST] = {
 	"tmp", "q", "failed", "corrupt", "trash"
 };
 
+/*
+ * Delivered entries leave q/ by a rename at once, and q/ is synced once
+ * for this many of them: a power failure may then resend up to this
+ * many messages (never lose one), where an fsync per message cost a
+ * flush of the disk's cache each: 1.1 ms of the 7.8 ms a message took
+ * on a busy disk.
+ */
+#define QUEUE_SYNC_BATCH 32
+
 struct queue {
 	char *path;
 	int top;
 	int fd[QD_LAST];
+	unsigned unsynced;	/* removals from q/ not yet synced */
 };
 
 /* "queue PATH: what: strerror(errno)" */
@@ -206,10 +216,13 @@ bad:
 void
 queue_free(struct queue *q)
 {
+	struct failure f;
 	size_t i;
 
 	if (q == NULL)
 		return;
+	if (queue_sync(q, &f) < 0)
+		log_error("%s", f.text);
 	for (i = 0; i < QD_LAST; i++)
 		if (q->fd[i] >= 0)
 			close(q->fd[i]);
@@ -531,6 +544,17 @@ queue_entry_update(struct queue *q, struct queue_entry *e,
 	return 0;
 }
 
+int
+queue_sync(struct queue *q, struct failure *f)
+{
+	if (q->unsynced == 0)
+		return 0;
+	q->unsynced = 0;
+	if (fsync(q->fd[QD_Q]) < 0)
+		return qfail(q, f, FAIL_IO, "fsync of q/");
+	return 0;
+}
+
 static int
 entry_move(struct queue *q, struct queue_entry *e, enum qdir to,
     struct failure *f)
@@ -539,12 +563,16 @@ entry_move(struct queue *q, struct queue_entry *e, enum qdir to,
 		return qfail(q, f, FAIL_IO, "moving an entry out of q/");
 	/*
 	 * What must last is the name gone from q/, or a delivered entry is
-	 * sent again.  A trash/ name that does not survive a crash is
-	 * nothing lost (as tmp/ in queue_commit), and its fsync would cost
-	 * a flush of the disk for every message a flush delivers.
+	 * sent again; a trash/ name that does not survive a crash is
+	 * nothing lost (as tmp/ in queue_commit).  An entry in failed/ is
+	 * still the sender's message, so both its names are synced now.
 	 */
-	if (fsync(q->fd[QD_Q]) < 0 ||
-	    (to != QD_TRASH && fsync(q->fd[to]) < 0))
+	q->unsynced++;
+	if (to == QD_TRASH && q->unsynced < QUEUE_SYNC_BATCH)
+		return 0;
+	if (queue_sync(q, f) < 0)
+		return -1;
+	if (to != QD_TRASH && fsync(q->fd[to]) < 0)
 		return qfail(q, f, FAIL_IO, "fsync");
 	return 0;
 }

@@ -102,9 +102,15 @@ void queue_entry_free(struct queue_entry *e);
 /* Store e->env durably (a locked entry). */
 int queue_entry_update(struct queue *q, struct queue_entry *e,
     struct failure *f);
-/* Take the entry out of q/ and remove it (delivered or deleted). */
+/*
+ * Take the entry out of q/ and remove it (delivered or deleted).  The
+ * removal reaches the disk with the next queue_sync(), which runs by
+ * itself every few removals and in queue_free().
+ */
 int queue_entry_remove(struct queue *q, struct queue_entry *e,
     struct failure *f);
+/* Make every removal from q/ so far durable. */
+int queue_sync(struct queue *q, struct failure *f);
 /* Move the entry to failed/ (permanent failure or too old). */
 int queue_entry_fail(struct queue *q, struct queue_entry *e,
     struct failure *f);
