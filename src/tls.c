@@ -41,6 +41,34 @@ static const struct transport_ops tls_ops = {
 	tls_write,
 };
 
+/*
+ * GnuTLS initialises itself as it is loaded, unless told not to: about
+ * 0.5 ms of every start, paid also by the runs that never open a TLS
+ * session (an enqueue, a plain relay, --version).  postie initialises
+ * it on the first tls_new() instead, as gnutls.h documents.  It is not
+ * deinitialised: at exit that would finalise PKCS#11 modules whose own
+ * destructors have already run (SoftHSM crashes), and GnuTLS's implicit
+ * destructor skips the same step.
+ */
+GNUTLS_SKIP_GLOBAL_INIT
+
+int
+tls_library_init(struct failure *f)
+{
+	static int ready;
+	int rc;
+
+	if (ready)
+		return 0;
+	if ((rc = gnutls_global_init()) < 0) {
+		failure_set(f, FAIL_SOFTWARE, "GnuTLS: cannot initialise: %s",
+		    gnutls_strerror(rc));
+		return -1;
+	}
+	ready = 1;
+	return 0;
+}
+
 static char *
 dup_or_null(const char *s)
 {
@@ -50,8 +78,11 @@ dup_or_null(const char *s)
 struct tls *
 tls_new(const struct tls_options *opt, struct failure *f)
 {
-	struct tls *t = xcalloc(1, sizeof(*t));
+	struct tls *t;
 
+	if (tls_library_init(f) < 0)
+		return NULL;
+	t = xcalloc(1, sizeof(*t));
 	t->host = xstrdup(opt->host != NULL ? opt->host : "");
 	t->fingerprint = dup_or_null(opt->fingerprint);
 	t->pubkey_pin = dup_or_null(opt->pubkey_pin);

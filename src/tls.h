@@ -38,6 +38,8 @@ struct tls_cert_info;
 
 struct tls;
 
+/* Initialise GnuTLS once; tls_new() does it. */
+int tls_library_init(struct failure *f);
 struct tls *tls_new(const struct tls_options *opt, struct failure *f);
 void tls_free(struct tls *t);
 

@@ -6,13 +6,14 @@
 # delivered entry out of q/ at once and syncs q/ once per 32 entries and
 # at its end, so a power failure can resend at most 32 messages and the
 # last removal is on disk before the flush exits.  --queue-remove syncs
-# q/ before it exits.
+# q/ before it exits.  An enqueue does not initialise GnuTLS (which
+# looks for /etc/gnutls/config when it does), a TLS attempt does.
 . "$(dirname "$0")/../lib/tap"
 . "$(dirname "$0")/lib.sh"
 
 command -v strace >/dev/null || tap_skip_all "strace is not installed"
 queue_setup
-tap_plan 5
+tap_plan 6
 sink_start
 write_rc fallback
 
@@ -90,3 +91,19 @@ case $st:$last in
 	tap_fail "--queue-remove: the removal is synced before exit" \
 		"exit $st: $last" ;;
 esac
+
+# GnuTLS stats its system priority file as it initialises.
+message 72 | strace -f -o "$T/trace" -e trace=openat,access,stat,newfstatat \
+	"$POSTIE" -C "$T/rc" --enqueue bob@example.org
+st=$?
+enq=$(grep -c 'gnutls/config' "$T/trace")
+message 73 | strace -f -o "$T/trace" -e trace=openat,access,stat,newfstatat \
+	"$POSTIE" -C "$T/rc" --tls=on --tls-starttls=off --queue=off \
+	bob@example.org 2>/dev/null
+tls=$(grep -c 'gnutls/config' "$T/trace")
+if [ "$st" = 0 ] && [ "$enq" = 0 ] && [ "$tls" -gt 0 ]; then
+	tap_ok "GnuTLS is initialised for TLS only, not for an enqueue"
+else
+	tap_fail "GnuTLS is initialised for TLS only, not for an enqueue" \
+		"exit $st; looks at its config: enqueue $enq, TLS run $tls"
+fi
