@@ -222,6 +222,19 @@ def write_rc(path, rtt_port):
     write_private(path + "-postie", "\n".join(lines))
 
 
+def write_rc_tls(path):
+    """Only the tls account, for the server in ENV; postie's copy too."""
+    e = ENV
+    text = "\n".join([
+        "# written by scripts/bench", "account tls", "host 127.0.0.1",
+        "from bench@example.org", "tls_trust_file " + e["CA_FILE"],
+        "timeout 60", "port " + e["SUBMISSIONS_PORT"], "tls on",
+        "tls_starttls off", "auth plain", "user " + e["TEST_USER"],
+        "password " + e["TEST_PASS"], ""])
+    write_private(path, text)
+    write_private(path + "-postie", text)
+
+
 def write_rc_many(path, port, n=1000):
     lines = ["defaults", "tls off", "auth off", "timeout 5", ""]
     for i in range(n):
@@ -419,14 +432,31 @@ def row_big():
     if ARGS.huge_runs > 0:
         big_case("2b.", ARGS.huge, ARGS.huge_size, ARGS.huge_lines,
                  ARGS.huge_runs, False)
+    if not ARGS.env_fast:
+        return
+    # The same 50 MB with a second server whose queue is in memory: the
+    # server's write and fsync of its queue file, the same for both
+    # clients, is then out of the wall time.
+    global ENV
+    disk, ENV = ENV, read_env(ARGS.env_fast)
+    rc = os.path.join(ARGS.work, "rc-fast")
+    write_rc_tls(rc)
+    try:
+        big_case("2c.", ARGS.big, ARGS.big_size, ARGS.big_lines,
+                 ARGS.big_runs, True, rc,
+                 ", a second Postfix with its queue on tmpfs")
+    finally:
+        ENV = disk
 
 
-def big_case(num, path, size, lines, runs, speed_goal):
+def big_case(num, path, size, lines, runs, speed_goal, rc=None, where=""):
     mb = size / 1e6
-    label = "%s %.0f MB, %d-char lines (%d lines), implicit TLS" % (
-        num, mb, ARGS.big_width, lines)
-    sp, sm = pair("%.0f MB" % mb, P("-a", "tls", RCPT), M("-a", "tls", RCPT),
-                  path, runs)
+    label = "%s %.0f MB, %d-char lines (%d lines), implicit TLS%s" % (
+        num, mb, ARGS.big_width, lines, where)
+    rc = rc or ARGS.rc
+    sp, sm = pair("%.0f MB%s" % (mb, where),
+                  [ARGS.postie, "-C", rc + "-postie", "-a", "tls", RCPT],
+                  [ARGS.msmtp, "-C", rc, "-a", "tls", RCPT], path, runs)
     row(label, "wall", series_or_fail(sp, "wall"),
         series_or_fail(sm, "wall"), fmt_ms)
 
@@ -444,8 +474,8 @@ def big_case(num, path, size, lines, runs, speed_goal):
     if sp.failed() is None and sm.failed() is None:
         t = sm.stat("wall")[0] / sp.stat("wall")[0]
         if speed_goal:
-            goal(("%s throughput ≥ 3 × msmtp" % what, "%.2f ×" % t,
-                  t >= 3))
+            goal(("%s throughput ≥ 3 × msmtp%s" % (what, where),
+                  "%.2f ×" % t, t >= 3))
         # The largest of the RSS runs: the limit holds for every run.
         r = max(sp.rss) / 1024
         goal(("%s peak RSS < 10 MB (largest of %d runs; msmtp %.1f MB)" %
@@ -453,7 +483,8 @@ def big_case(num, path, size, lines, runs, speed_goal):
               "%.1f MB" % r, r < 10))
     else:
         if speed_goal:
-            goal(("%s throughput ≥ 3 × msmtp" % what, "failed", False))
+            goal(("%s throughput ≥ 3 × msmtp%s" % (what, where), "failed",
+                  False))
         goal(("%s peak RSS < 10 MB" % what, "failed", False))
 
 
@@ -976,11 +1007,20 @@ def link_note():
             (a.rtt_ms / 2))
 
 
+def read_env(path):
+    env = {}
+    with open(path) as f:
+        for line in f:
+            k, _, v = line.strip().partition("=")
+            env[k] = v.strip("'\"")
+    return env
+
+
 def main():
     global ARGS
     ap = argparse.ArgumentParser()
     for opt in ("postie", "msmtp", "env", "work", "out", "link",
-                "cli-netns", "link-stats"):
+                "cli-netns", "link-stats", "env-fast"):
         ap.add_argument("--" + opt)
     for opt in ("runs", "big-runs", "rtt-runs", "cold-runs", "bulk",
                 "rtt-port", "rtt-starttls-port", "link-pid", "big-width"):
@@ -995,10 +1035,7 @@ def main():
     ARGS = ap.parse_args()
     with open(ARGS.postie, "rb") as f:
         ARGS.has_session_cache = b"tls_session_cache" in f.read()
-    with open(ARGS.env) as f:
-        for line in f:
-            k, _, v = line.strip().partition("=")
-            ENV[k] = v.strip("'\"")
+    ENV.update(read_env(ARGS.env))
     t0 = time.monotonic()
     w = ARGS.work
     ARGS.rc = os.path.join(w, "rc")
