@@ -2,12 +2,8 @@
  * qrun.c - delivers, lists, removes and retries queue entries.
  *
  * A retry never resends to a recipient marked done: only the pending
- * recipients go into the envelope handed to the session.  The session is
- * all-or-nothing for now, so either every pending recipient becomes done
- * (and the entry goes) or none does.  One duplicate window remains, as
- * in every SMTP client: the connection lost after the final dot and
- * before the server's reply leaves the entry queued though the server
- * may have taken the message.
+ * recipients go into the envelope handed to the session, and those the
+ * server accepted are marked done even when others were refused.
  */
 #include "config.h"
 
