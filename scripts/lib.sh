@@ -12,7 +12,7 @@ POSTIE_TEST_PKGS="postfix dovecot-core gnutls-bin php-cli python3 groff-base
 	php-symfony-mailer dante-server dovecot-lmtpd strace
 	libsecret-1-dev gnome-keyring libsecret-tools dbus openssl
 	gsasl python3-openssl krb5-kdc krb5-admin-server krb5-user
-	dovecot-submissiond softhsm2"
+	dovecot-submissiond softhsm2 time linux-perf util-linux"
 
 # Install whatever of the named packages is missing.
 install_missing() {

@@ -29,6 +29,7 @@ ARGS = None
 ENV = {}
 RESULTS = []    # rows of the table, in order
 GOALS = []      # (goal, measured, met)
+TOP = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 NOTES_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)),
                           "..", "..", "bench", "notes.md")
 
@@ -945,8 +946,9 @@ def render(elapsed):
            "- Machine: %s, %d CPUs, Linux %s." % (cpu_model(),
                                                   os.cpu_count(),
                                                   platform.release()),
-           "- postie: `%s` (build-bench, -O2); msmtp %s (Debian package)." %
-           (version_of([a.postie, "--version"]), dpkg_version("msmtp")),
+           "- postie: `%s` (%s); msmtp %s (Debian package)." %
+           (version_of([a.postie, "--version"]),
+            built_as(a.postie), dpkg_version("msmtp")),
            "- Server: Postfix %s and Dovecot %s from tests/lib/realserver "
            "on 127.0.0.1, one instance for every row; the bench sets "
            "`virtual_transport = discard` so accepted mail is dropped, not "
@@ -980,6 +982,11 @@ def render(elapsed):
             out += ["", f.read().strip()]
     out.append("")
     return "\n".join(out)
+
+
+def built_as(path):
+    rel = os.path.relpath(path, TOP)
+    return rel + (", -O2" if rel.startswith("build-bench/") else "")
 
 
 def link_note():
