@@ -17,6 +17,7 @@ set -u
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 . "$top/tests/lib/tap"
+. "$top/tests/lib/scratch"
 
 POSTIE=${POSTIE:-$top/postie}
 # pyOpenSSL: Debian's python3-openssl, for Debian's own python3.
@@ -29,23 +30,9 @@ done
 "$PY" -c 'import OpenSSL' 2>/dev/null ||
     tap_skip_all "pyOpenSSL missing (package python3-openssl)"
 
-W=$(mktemp -d "${TMPDIR:-/tmp}/postie-gsasl.XXXXXX") || tap_bail "mktemp"
-SRV_PID=""
-stop_server() {
-	if [ -n "$SRV_PID" ]; then
-		kill "$SRV_PID" 2>/dev/null
-		wait "$SRV_PID" 2>/dev/null
-	fi
-	SRV_PID=""
-}
-cleanup() {
-	stop_server
-	[ -n "${KEEP:-}" ] && echo "# kept $W" || rm -rf "$W"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM HUP
-PASSWORD=Gs-Pw-$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')
-WRONG=Wrong-$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')
+scratch_setup gsasl
+PASSWORD=$(scratch_secret Gs-Pw)
+WRONG=$(scratch_secret Wrong)
 
 # ---- a CA and a server certificate for 127.0.0.1 ----------------------
 

@@ -16,6 +16,7 @@ set -u
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 . "$top/tests/lib/tap"
+. "$top/tests/lib/scratch"
 
 POSTIE=${POSTIE:-$top/postie}
 PY=/usr/bin/python3	# Debian's, which has python3-openssl
@@ -27,22 +28,8 @@ done
 "$PY" -c 'import OpenSSL' 2>/dev/null ||
     tap_skip_all "pyOpenSSL missing (package python3-openssl)"
 
-W=$(mktemp -d "${TMPDIR:-/tmp}/postie-ocsp.XXXXXX") || tap_bail "mktemp"
-SRV_PID=""
-stop_server() {
-	if [ -n "$SRV_PID" ]; then
-		kill "$SRV_PID" 2>/dev/null
-		wait "$SRV_PID" 2>/dev/null
-	fi
-	SRV_PID=""
-}
-cleanup() {
-	stop_server
-	[ -n "${KEEP:-}" ] && echo "# kept $W" || rm -rf "$W"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM HUP
-PASSWORD=Ocsp-Pw-$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')
+scratch_setup ocsp
+PASSWORD=$(scratch_secret Ocsp-Pw)
 
 # ---- certificates and OCSP responses ----------------------------------
 

@@ -17,6 +17,7 @@ set -u
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 . "$top/tests/lib/tap"
+. "$top/tests/lib/scratch"
 
 POSTIE=${POSTIE:-$top/postie}
 [ -x "$POSTIE" ] || tap_bail "no program at $POSTIE (set POSTIE)"
@@ -24,22 +25,8 @@ for b in certtool openssl python3; do
 	command -v "$b" >/dev/null 2>&1 || tap_skip_all "$b not found"
 done
 
-W=$(mktemp -d "${TMPDIR:-/tmp}/postie-tls.XXXXXX") || tap_bail "mktemp"
-SRV_PID=""
-stop_server() {
-	if [ -n "$SRV_PID" ]; then
-		kill "$SRV_PID" 2>/dev/null
-		wait "$SRV_PID" 2>/dev/null
-	fi
-	SRV_PID=""
-}
-cleanup() {
-	stop_server
-	[ -n "${KEEP:-}" ] && echo "# kept $W" || rm -rf "$W"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM HUP
-PASSWORD=Tls-Pw-$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')
+scratch_setup tls
+PASSWORD=$(scratch_secret Tls-Pw)
 PW_B64=$(printf '\0tester\0%s' "$PASSWORD" | base64 -w0)
 
 # ---- certificates -----------------------------------------------------
