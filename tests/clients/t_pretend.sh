@@ -182,15 +182,7 @@ done
 tap_check "postie's own keys show the values set"
 
 # Every key of the table has a line (a blank may stand for "_").
-keys=$(awk '
-	/conf_keys\[[^]]*\][ \t]*=[ \t]*\{/ { intable = 1; next }
-	intable && /^\};/ { exit }
-	intable && match($0, /\{[ \t]*"[A-Za-z0-9_]+"/) {
-		s = substr($0, RSTART, RLENGTH)
-		sub(/^\{[ \t]*"/, "", s)
-		sub(/"$/, "", s)
-		print s
-	}' "$CONF_C")
+keys=$("$top/tests/lib/conf-keys" "$CONF_C")
 [ -n "$keys" ] || tap_why "no key found in $CONF_C"
 for k in $keys; do
 	grep -q "^$k = \|^${k//_/ } = " "$work/own.p" ||

@@ -71,15 +71,7 @@ extract_options() {
 
 # Key names from the conf_keys table: the first string of each row.
 extract_keys() {
-	awk '
-	/conf_keys\[[^]]*\][ \t]*=[ \t]*\{/ { intable = 1; next }
-	intable && /^\};/ { exit }
-	intable && match($0, /\{[ \t]*"[A-Za-z0-9_]+"/) {
-		s = substr($0, RSTART, RLENGTH)
-		sub(/^\{[ \t]*"/, "", s)
-		sub(/"$/, "", s)
-		print s
-	}' "$1" | sort -u
+	"$root/tests/lib/conf-keys" "$1" | sort -u
 }
 
 # Members of enum conf_key in conf.h, without the *_LAST sentinel.
