@@ -99,7 +99,6 @@ if ! command -v php >/dev/null 2>&1 || [ ! -f "$SYMFONY_AUTOLOAD" ]; then
 	tap_skip "Symfony's messages arrive, Bcc as a recipient only" \
 	    "php-cli or php-symfony-mailer not installed"
 else
-	rs_queue_idle 10 >/dev/null
 	rs_clear
 	got=$(timeout 60 php -r '
 		require $argv[1];
@@ -175,7 +174,6 @@ bs_one() {
 }
 
 # Submission without AUTH: Postfix refuses the recipient (5.7.1).
-rs_queue_idle 10 >/dev/null
 rs_clear
 rt_account "$SUBMISSION_PORT" auth=off user= password= |
     rt_rc "$RT_WORK/rc/noauth"

@@ -54,7 +54,6 @@ fi
 tap_check "the cron mail arrives whole: headers, 8-bit body, dot line"
 
 # Debian's form: the recipient on the command line, no -t.
-rs_queue_idle 10 >/dev/null
 rs_clear
 cron_message root@example.org >"$RT_WORK/cron.msg"
 rt_run "$RT_WORK/rc/cron" -FCronDaemon -i -B8BITMIME -oem root@example.org \

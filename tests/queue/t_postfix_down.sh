@@ -45,7 +45,6 @@ msg() {
 	printf 'Sent while Postfix was down (%s).\n' "$1"
 }
 
-rs_queue_idle 10 >/dev/null
 rs_clear
 rt_account "$SUBMISSION_PORT" "queue=fallback" \
     "queue_dir=$RT_WORK/queue" "queue_retry=0s,0s" | rt_rc "$RT_WORK/rc/q"

@@ -31,14 +31,10 @@ sent() {
 	    tr '\n' '|'))"
 }
 
-fresh() {
-	rs_queue_idle 10 >/dev/null
-	rs_clear
-}
 
 # ---- CHUNKING, PIPELINING, SIZE, 8BITMIME ----------------------------------
 
-fresh
+rs_clear
 msg=$RT_WORK/msg1
 printf '%s\n' "From: sender@example.org" "To: alice@example.org" \
     "Subject: chunking" "Message-ID: <ext1@example.org>" \
@@ -76,7 +72,7 @@ tap_check "ENHANCEDSTATUSCODES: smtpstatus=250 2.0.0 in the log line"
 
 # ---- SMTPUTF8 --------------------------------------------------------------
 
-fresh
+rs_clear
 u8=$(printf 'j\303\266rg@example.org')
 printf 'To: %s\nSubject: utf8\n\nHi.\n' "$u8" >"$RT_WORK/msg2"
 rt_run "$rcdir/plain" -d "$u8" <"$RT_WORK/msg2"
@@ -89,7 +85,7 @@ tap_check "SMTPUTF8: UTF-8 local part accepted and delivered"
 
 # ---- DSN -------------------------------------------------------------------
 
-fresh
+rs_clear
 printf 'To: bob@example.org\nSubject: dsn\n\nHi.\n' >"$RT_WORK/msg3"
 rt_run "$rcdir/plain" -d -N failure,delay -R hdrs -V 'env+1' \
     bob@example.org <"$RT_WORK/msg3"
@@ -101,7 +97,7 @@ tap_check "DSN: RET, ENVID, NOTIFY and ORCPT accepted"
 
 # ---- all or nothing: one recipient refused ---------------------------------
 
-fresh
+rs_clear
 rt_run "$rcdir/plain" -d bob@example.org 'bob@[999.0.0.1]' \
     <"$RT_WORK/msg3"
 [ "$RT_STATUS" -eq 65 ] ||

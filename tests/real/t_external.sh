@@ -44,10 +44,6 @@ run() {
 	cp "$RT_OUT" "$outs/$n.out"
 	cp "$RT_ERR" "$outs/$n.err"
 }
-fresh() {
-	rs_queue_idle 10 >/dev/null
-	rs_clear
-}
 delivered() {
 	local why
 	why=$(rs_wait_messages 1) || tap_why "$why"
@@ -69,7 +65,7 @@ UC=(tls_cert_file="$UNTRUSTED_CLIENT_CERT"
 
 # ---- Postfix: smtpd_tls_req_ccert -------------------------------------
 
-fresh
+rs_clear
 run ccert "$CCERT_PORT" auth=off user= password= "${CC[@]}"
 rt_status_is 0
 delivered
@@ -77,14 +73,14 @@ tap_check "Postfix requiring a client certificate: accepted, delivered"
 
 # The run above left a resumable session made with the certificate; it
 # must not be resumed without one (it would carry the old identity).
-fresh
+rs_clear
 run noccert "$CCERT_PORT" auth=off user= password=
 rt_status_is 75
 stderr_has "421 4.7.1 .*[Cc]lient certificate"
 nothing_delivered
 tap_check "Postfix requiring a client certificate, none sent: refused"
 
-fresh
+rs_clear
 run untrusted "$CCERT_PORT" auth=off user= password= "${UC[@]}"
 rt_status_is 75
 stderr_has "421 4.7.1 .*[Cc]lient certificate"
@@ -119,7 +115,7 @@ passdb {
 	trap rt_cleanup_dsub EXIT
 	DPORT=$DSUB_PORT
 
-	fresh
+	rs_clear
 	run external "$DPORT" auth=external user= password= "${CC[@]}"
 	rt_status_is 0
 	stderr_has "authenticating with EXTERNAL"
@@ -128,14 +124,14 @@ passdb {
 	    tap_why "dovecot: $(tail -n 3 "$DSUB_LOG")"
 	tap_check "AUTH EXTERNAL with a client certificate (Dovecot): delivered"
 
-	fresh
+	rs_clear
 	run external-nocert "$DPORT" auth=external user= password=
 	rt_status_is 77
 	stderr_has "535 5.7.8 Client didn't present valid SSL certificate"
 	nothing_delivered
 	tap_check "AUTH EXTERNAL without a client certificate: refused"
 
-	fresh
+	rs_clear
 	run external-untrusted "$DPORT" auth=external user= password= \
 	    "${UC[@]}"
 	rt_status_is 77
@@ -143,7 +139,7 @@ passdb {
 	nothing_delivered
 	tap_check "AUTH EXTERNAL, certificate from another CA: refused"
 
-	fresh
+	rs_clear
 	run external-auto "$DPORT" auth=on "${CC[@]}"
 	[ "$RT_STATUS" = 0 ] && tap_why "auth on chose EXTERNAL by itself"
 	stderr_has "no usable authentication mechanism"

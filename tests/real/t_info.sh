@@ -126,7 +126,6 @@ shown=$(sed -n '/^    Public key pin/{n;s/^ *//;p}' "$RT_OUT")
 [ "$shown" = "$upin" ] || tap_why "printed pin '$shown', openssl '$upin'"
 rt_account "$UNTRUSTED_PORT" tls_starttls=off "tls_pubkey_pin=$shown" |
     rt_rc "$rcdir/pinned"
-rs_queue_idle 10 >/dev/null
 rs_clear
 printf 'From: sender@example.org\nTo: pin@example.org\nSubject: pin\n\nx\n' |
     rt_run "$rcdir/pinned" pin@example.org

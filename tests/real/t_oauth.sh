@@ -110,7 +110,6 @@ run() {	# run NAME KEY=VALUE...: against Dovecot submission, -d, a logfile
 	local name=$1
 	shift
 	n=$((n + 1))
-	rs_queue_idle 10 >/dev/null
 	rs_clear
 	: >"$IS_LOG"
 	rt_account "$DSUB_PORT" "logfile=$outs/$n.log" "$@" |

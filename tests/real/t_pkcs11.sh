@@ -93,10 +93,6 @@ run() {
 	cp "$RT_OUT" "$outs/$n.out"
 	cp "$RT_ERR" "$outs/$n.err"
 }
-fresh() {
-	rs_queue_idle 10 >/dev/null
-	rs_clear
-}
 # delivered: one message arrived, and Postfix verified a client
 # certificate for it (smtpd_tls_received_header).
 delivered() {
@@ -125,7 +121,7 @@ one_line_error() {
 
 # ---- delivery -----------------------------------------------------------
 
-fresh
+rs_clear
 run query -d tls_cert_file="$CERT_URI" \
     tls_key_file="$KEY_URI?pin-value=$PIN"
 rt_status_is 0
@@ -133,7 +129,7 @@ delivered
 tap_check "PKCS#11 URIs, PIN as ?pin-value=: delivered, certificate seen"
 
 # p11-kit also takes pin-value among the path attributes.
-fresh
+rs_clear
 run path -d tls_cert_file="$CERT_URI" tls_key_file="$KEY_URI;pin-value=$PIN"
 rt_status_is 0
 delivered
@@ -141,7 +137,7 @@ tap_check "PKCS#11 URIs, PIN as ;pin-value=: delivered, certificate seen"
 
 # GnuTLS takes pin-source as a plain path and the whole file as the PIN.
 (umask 077 && printf '%s' "$PIN" >"$RT_WORK/pin")
-fresh
+rs_clear
 run source -d tls_cert_file="$CERT_URI" \
     tls_key_file="$KEY_URI?pin-source=$RT_WORK/pin"
 rt_status_is 0
@@ -150,7 +146,7 @@ tap_check "PKCS#11 URIs, PIN from a file (pin-source): delivered"
 
 # ---- failures -----------------------------------------------------------
 
-fresh
+rs_clear
 run wrongpin "" tls_cert_file="$CERT_URI" \
     tls_key_file="$KEY_URI?pin-value=$WRONG"
 rt_status_is 78
@@ -160,14 +156,14 @@ grep -qF -- "$WRONG" "$outs/$n.err" "$outs/$n.log" 2>/dev/null &&
 nothing_delivered
 tap_check "wrong PIN: exit 78, one line naming the URI, PIN hidden"
 
-fresh
+rs_clear
 run nopin "" tls_cert_file="$CERT_URI" tls_key_file="$KEY_URI"
 rt_status_is 78
 one_line_error "tls_key_file $KEY_URI: cannot load: .*no PIN"
 nothing_delivered
 tap_check "no PIN: exit 78, the message says so"
 
-fresh
+rs_clear
 run noobject "" tls_cert_file="pkcs11:token=$TOKEN;object=nosuch;type=cert" \
     tls_key_file="pkcs11:token=$TOKEN;object=nosuch;type=private?pin-value=$PIN"
 rt_status_is 78

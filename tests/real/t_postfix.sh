@@ -38,11 +38,6 @@ no_secret_in() {
 	done
 }
 
-# fresh: let earlier mail settle, then empty the Maildir.
-fresh() {
-	rs_queue_idle 10 >/dev/null
-	rs_clear
-}
 
 # nothing_delivered: once Postfix's queue is empty, the Maildir is empty.
 nothing_delivered() {
@@ -55,7 +50,7 @@ nothing_delivered() {
 
 # ---- STARTTLS, -t, To/Cc/Bcc, dot lines ----------------------------------
 
-fresh
+rs_clear
 rt_account "$SUBMISSION_PORT" | rt_rc "$rcdir/starttls"
 body=$RT_WORK/body1
 cat >"$body" <<'EOF'
@@ -132,7 +127,7 @@ tap_check "STARTTLS: password not in the -d transcript"
 
 # ---- implicit TLS, recipients on the command line --------------------------
 
-fresh
+rs_clear
 rt_account "$SUBMISSIONS_PORT" tls_starttls=off host=localhost |
     rt_rc "$rcdir/implicit"
 rt_run "$rcdir/implicit" dave@example.test erin@example.org \
@@ -162,7 +157,7 @@ tap_check "implicit TLS: From added when missing, Date and Message-ID present"
 
 # ---- wrong password ---------------------------------------------------------
 
-fresh
+rs_clear
 rt_account "$SUBMISSION_PORT" password=wrong-password |
     rt_rc "$rcdir/wrongpw"
 rt_run "$rcdir/wrongpw" alice@example.org \
@@ -187,12 +182,12 @@ rt_run "$rcdir/starttls" alice@example.org \
 rt_status_is 0
 awk -v t="$RT_ELAPSED" 'BEGIN { exit !(t < 2) }' ||
     tap_why "a login after failed ones took ${RT_ELAPSED}s"
-fresh
+rs_clear
 tap_check "no login delay after failed logins (anvil penalty off)"
 
 # ---- untrusted certificate -------------------------------------------------
 
-fresh
+rs_clear
 rt_account "$UNTRUSTED_PORT" tls_starttls=off | rt_rc "$rcdir/untrusted"
 rt_run "$rcdir/untrusted" alice@example.org \
     < <(printf 'Subject: untrusted\n\nx\n')
@@ -204,7 +199,7 @@ tap_check "untrusted CA: nothing delivered"
 
 # ---- tls on, but the server offers no STARTTLS ------------------------------
 
-fresh
+rs_clear
 rt_account "$PLAIN_PORT" auth=off user= password= | rt_rc "$rcdir/nostarttls"
 rt_run "$rcdir/nostarttls" alice@example.org \
     < <(printf 'Subject: no starttls\n\nx\n')
@@ -216,7 +211,7 @@ tap_check "tls on without STARTTLS offered: nothing delivered"
 
 # ---- plain port, no TLS, no AUTH --------------------------------------------
 
-fresh
+rs_clear
 rt_account "$PLAIN_PORT" tls=off tls_starttls= tls_trust_file= auth=off \
     user= password= | rt_rc "$rcdir/plain"
 rt_run "$rcdir/plain" frank@example.net \
@@ -228,7 +223,7 @@ tap_check "plain port without TLS or AUTH: delivered"
 # ---- every SASL mechanism Dovecot offers ------------------------------------
 
 for mech in $MECHS; do
-	fresh
+	rs_clear
 	rt_account "$SUBMISSION_PORT" auth="$mech" | rt_rc "$rcdir/$mech"
 	rt_run "$rcdir/$mech" -d grace@example.org \
 	    < <(printf 'Subject: AUTH %s\n\nx\n' "$mech")
