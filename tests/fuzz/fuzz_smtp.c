@@ -44,6 +44,7 @@ struct drv {
 	unsigned char sent[64];	/* commands awaiting replies: 1 DATA */
 	size_t sent_n;		/* lines sent, the greeting counted */
 	size_t sent_head;	/* replies seen */
+	int bdat_last;		/* the last action sent "BDAT n LAST" */
 	int got354;		/* the last reply was 354 to that DATA */
 	int body;		/* BODY actions so far */
 	char *secret;		/* the line a SASL answer must go out as */
@@ -193,6 +194,9 @@ check_send(struct drv *d, const struct smtp_action *a)
 		fuzz_fail("more than 64 commands without a reply");
 	d->sent[d->sent_n++ % 64] = strcmp(a->text, "DATA") == 0;
 	d->got354 = 0;
+	d->bdat_last = strncmp(a->text, "BDAT ", 5) == 0 &&
+	    strlen(a->text) > 10 &&
+	    strcmp(a->text + strlen(a->text) - 5, " LAST") == 0;
 }
 
 /* 1 to go on, 0 at DONE or FAIL. */
@@ -207,6 +211,8 @@ step(struct drv *d)
 		fuzz_fail("action %d without text", a.type);
 	if (a.type != SMTP_ACT_SEND && a.type != SMTP_ACT_BODY)
 		d->got354 = 0;
+	if (a.type != SMTP_ACT_SEND && a.type != SMTP_ACT_CHUNK)
+		d->bdat_last = 0;
 	switch (a.type) {
 	case SMTP_ACT_SEND:
 		check_send(d, &a);
@@ -228,6 +234,13 @@ step(struct drv *d)
 			fuzz_fail("BODY without a fresh 354 to DATA");
 		d->got354 = 0;
 		d->sent[d->sent_n++ % 64] = 0;	/* the final dot */
+		smtp_on_body_sent(d->s);
+		return 1;
+	case SMTP_ACT_CHUNK:
+		/* The bytes of "BDAT n LAST", whose reply is counted already. */
+		if (!d->bdat_last || d->body++ > 0)
+			fuzz_fail("CHUNK not right after BDAT n LAST");
+		d->bdat_last = 0;
 		smtp_on_body_sent(d->s);
 		return 1;
 	case SMTP_ACT_DONE:
